@@ -1,0 +1,130 @@
+/**
+ * RawConfig (schema-valid) -> Config: defaults applied, names converted to
+ * ASCII, and every cross-field rule checked. All problems are collected, so a
+ * user fixes a file in one pass.
+ */
+import { basename } from 'node:path';
+import { ConfigError, type ConfigIssue, formatPath, type PathPart, showValue } from '../lib/errors.js';
+import { normalizeDomain } from './domain.js';
+import * as rules from './rules.js';
+import { type Certificate, type Config, DEFAULTS, type Location, type RawConfig } from './types.js';
+
+type Check = (value: string) => string | null;
+
+export function normalize(raw: RawConfig, sourcePath: string): Config {
+  const issues: ConfigIssue[] = [];
+  const check = (path: PathPart[], value: string | undefined, fn: Check): string | null => {
+    if (value === undefined) return null;
+    const message = fn(value);
+    if (message) issues.push({ path, message });
+    return value;
+  };
+
+  const webroot = stripTrailingSlash(check(['webroot'], raw.webroot, rules.checkWebroot) ?? DEFAULTS.webroot);
+  check(['email'], raw.email, rules.checkEmail);
+  check(['server'], raw.server, rules.checkServerUrl);
+  check(['certbot'], raw.certbot, rules.checkCommand);
+  for (const key of ['config-dir', 'work-dir', 'logs-dir'] as const) check([key], raw[key], rules.checkAbsolutePath);
+  check(['nginx', 'pid-file'], raw.nginx?.['pid-file'], rules.checkAbsolutePath);
+  check(['nginx', 'binary'], raw.nginx?.binary, rules.checkCommand);
+  const listen = raw.nginx?.listen ?? [...DEFAULTS.listen];
+  listen.forEach((value, i) => check(['nginx', 'listen', i], value, rules.checkListen));
+  if (raw['rsa-key-size'] !== undefined && raw['key-type'] === 'ecdsa') {
+    issues.push({ path: ['rsa-key-size'], message: 'is set, but key-type is "ecdsa": remove one of them' });
+  }
+
+  const certificates = normalizeCertificates(raw, issues, check);
+  const defaultLocation = normalizeLocation(raw, issues, check);
+
+  if (issues.length > 0) throw new ConfigError(issues);
+  return {
+    sourceName: basename(sourcePath),
+    sourcePath,
+    webroot,
+    certificates,
+    email: raw.email ?? null,
+    server: raw.server ?? null,
+    rsaKeySize: raw['rsa-key-size'] ?? null,
+    keyType: raw['key-type'] ?? (raw['rsa-key-size'] !== undefined ? 'rsa' : null),
+    defaultLocation,
+    certbot: raw.certbot ?? DEFAULTS.certbot,
+    configDir: raw['config-dir'] ?? null,
+    workDir: raw['work-dir'] ?? null,
+    logsDir: raw['logs-dir'] ?? null,
+    nginx: {
+      listen: listen.map((l) => l.trim().replace(/ +/g, ' ')),
+      pidFile: raw.nginx?.['pid-file'] ?? DEFAULTS.pidFile,
+      binary: raw.nginx?.binary ?? DEFAULTS.nginxBinary,
+    },
+  };
+}
+
+function stripTrailingSlash(path: string): string {
+  return path.length > 1 ? path.replace(/\/+$/, '') || '/' : path;
+}
+
+type CheckFn = (path: PathPart[], value: string | undefined, fn: Check) => string | null;
+
+function normalizeCertificates(raw: RawConfig, issues: ConfigIssue[], check: CheckFn): Certificate[] {
+  // Where each name was first seen, across all certificates: a Map keeps this linear.
+  const seenDomain = new Map<string, PathPart[]>();
+  const seenName = new Map<string, PathPart[]>();
+  return raw.certificates.map((rc, index) => {
+    const at = (...rest: PathPart[]): PathPart[] => ['certificates', index, ...rest];
+    const challenge = rc.challenge ?? null;
+    const domains: string[] = [];
+    rc.domains.forEach((input, j) => {
+      const result = normalizeDomain(input);
+      if (!result.ok) {
+        issues.push({ path: at('domains', j), message: `${showValue(input)} ${result.reason}` });
+        return;
+      }
+      if (result.wildcard && challenge !== 'dns') {
+        issues.push({
+          path: at('domains', j),
+          message: `${showValue(input)} is a wildcard: HTTP-01 cannot issue wildcard certificates; use challenge: dns with an authentication-hook`,
+        });
+        return;
+      }
+      const first = seenDomain.get(result.ascii);
+      if (first) {
+        const what = first[1] === index ? 'is repeated' : 'is already used';
+        issues.push({ path: at('domains', j), message: `${showValue(input)} ${what} at ${formatPath(first)}; nginx would ignore one of the servers` });
+        return;
+      }
+      seenDomain.set(result.ascii, at('domains', j));
+      domains.push(result.ascii);
+    });
+
+    const explicitName = check(at('name'), rc.name, rules.checkCertName);
+    const name = explicitName ?? (domains[0] ?? '').replace(/^\*\./, '');
+    if (name !== '') {
+      const first = seenName.get(name);
+      if (first) issues.push({ path: at(rc.name ? 'name' : 'domains'), message: `certificate name ${showValue(name)} is already used by ${formatPath(first)}` });
+      else seenName.set(name, at());
+    }
+
+    const hooks = {
+      authenticationHook: check(at('authentication-hook'), rc['authentication-hook'], rules.checkHook),
+      cleanupHook: check(at('cleanup-hook'), rc['cleanup-hook'], rules.checkHook),
+      deployHook: check(at('deploy-hook'), rc['deploy-hook'], rules.checkHook),
+    };
+    if (challenge === null) {
+      for (const key of ['authentication-hook', 'cleanup-hook'] as const) {
+        if (rc[key] !== undefined) issues.push({ path: at(key), message: 'is only used with a challenge (set challenge: http or dns), not with the webroot' });
+      }
+    } else if (hooks.authenticationHook === null) {
+      issues.push({ path: at('authentication-hook'), message: `is required with challenge: ${challenge} (certbot's manual plugin cannot answer the challenge without it)` });
+    }
+    return { index, name, domains, challenge, ...hooks };
+  });
+}
+
+function normalizeLocation(raw: RawConfig, issues: ConfigIssue[], check: CheckFn): Location | null {
+  const value = raw['default-location'];
+  if (value === false) return null;
+  if (value === undefined) return { uri: DEFAULTS.defaultLocation.uri, body: [...DEFAULTS.defaultLocation.body] };
+  check(['default-location', 'uri'], value.uri, rules.checkLocationUri);
+  value.body.forEach((d, i) => check(['default-location', 'body', i], d, rules.checkDirective));
+  return { uri: value.uri.trim(), body: value.body.map((d) => d.trim()) };
+}

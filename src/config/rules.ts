@@ -1,0 +1,134 @@
+/**
+ * Checks on single values that the JSON Schema cannot express. Each returns
+ * null when the value is fine, or the message that follows its config path.
+ */
+import { isIPv4, isIPv6 } from 'node:net';
+import { parseStatements, type Statement } from '../nginx/tokenize.js';
+import { unquotableReason } from '../nginx/quote.js';
+import { showValue } from '../lib/errors.js';
+
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+export function checkAbsolutePath(value: string): string | null {
+  if (CONTROL.test(value)) return `${showValue(value)} contains a control character`;
+  if (!value.startsWith('/')) return `${showValue(value)} must be an absolute path (start with "/")`;
+  return null;
+}
+
+/** The webroot is written into nginx's root directive and passed to certbot. */
+export function checkWebroot(value: string): string | null {
+  const abs = checkAbsolutePath(value);
+  if (abs) return abs;
+  const reason = unquotableReason(value);
+  if (reason) return `${showValue(value)} ${reason}; nginx cannot be given this path safely`;
+  return null;
+}
+
+/** A command or path run without a shell (certbot, nginx). */
+export function checkCommand(value: string): string | null {
+  if (CONTROL.test(value)) return `${showValue(value)} contains a control character`;
+  if (/\s/.test(value)) return `${showValue(value)} must be a single command name or path, without arguments or spaces`;
+  if (value.startsWith('-')) return `${showValue(value)} must not start with "-"`;
+  return null;
+}
+
+/** A hook is run by a shell on purpose (certbot does the same); it must still be one line. */
+export function checkHook(value: string): string | null {
+  if (CONTROL.test(value)) return `${showValue(value)} contains a control character (a hook must be a single line)`;
+  if (value.trim() === '') return 'must not be blank';
+  return null;
+}
+
+const CERT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
+
+/** certbot's lineage name becomes a directory name (live/NAME) and --cert-name. */
+export function checkCertName(value: string): string | null {
+  if (!CERT_NAME.test(value) || value.includes('..')) {
+    return `${showValue(value)} is not a valid certificate name (letters, digits, ".", "_", "-"; not starting with "." or "-")`;
+  }
+  return null;
+}
+
+export function checkEmail(value: string): string | null {
+  if (CONTROL.test(value) || !/^[^\s@,;]+@[^\s@,;]+\.[^\s@,;]+$/.test(value)) {
+    return `${showValue(value)} is not a valid e-mail address`;
+  }
+  return null;
+}
+
+export function checkServerUrl(value: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `${showValue(value)} is not a URL (expected the ACME directory, e.g. "https://acme-v02.api.letsencrypt.org/directory")`;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return `${showValue(value)} must be an http(s) URL`;
+  if (CONTROL.test(value) || /\s/.test(value)) return `${showValue(value)} must not contain spaces or control characters`;
+  return null;
+}
+
+const LISTEN_PARAMS = /^(default_server|reuseport|deferred|bind|ipv6only=(on|off)|backlog=\d{1,6}|fastopen=\d{1,6}|so_keepalive=(on|off))$/;
+
+/** A listen line's arguments: an address and a few known parameters, nothing else. */
+export function checkListen(value: string): string | null {
+  const bad = `${showValue(value)} is not a valid listen address (e.g. "80", "127.0.0.1:8080", "[::]:80", "80 default_server")`;
+  if (CONTROL.test(value)) return bad;
+  const [address, ...params] = value.trim().split(/ +/);
+  if (!address || !isListenAddress(address)) return bad;
+  for (const param of params) {
+    if (!LISTEN_PARAMS.test(param)) return `${showValue(value)}: unknown or unsupported listen parameter ${showValue(param)}`;
+  }
+  return null;
+}
+
+function isPort(text: string): boolean {
+  return /^\d{1,5}$/.test(text) && Number(text) >= 1 && Number(text) <= 65535;
+}
+
+function isListenAddress(address: string): boolean {
+  if (isPort(address)) return true;
+  const v6 = /^\[([^\]]+)\]:(\d+)$/.exec(address);
+  if (v6) return isIPv6(v6[1]!) && isPort(v6[2]!);
+  const v4 = /^([^:]+):(\d+)$/.exec(address);
+  if (v4) return (v4[1] === '*' || isIPv4(v4[1]!)) && isPort(v4[2]!);
+  return false;
+}
+
+const MODIFIERS = new Set(['=', '~', '~*', '^~']);
+
+/** The location's match: read it as nginx would read `location URI {`. */
+export function checkLocationUri(value: string): string | null {
+  const parsed = parseStatements(`location ${value} {}`);
+  const bad = `${showValue(value)} is not a valid location (e.g. "/", "= /exact", "~ \\.php$", "^~ /static/", "@name")`;
+  if (!parsed.ok || parsed.statements.length !== 1) return bad;
+  const block = parsed.statements[0]!;
+  if (block.kind !== 'block' || block.body.length !== 0) return bad;
+  const args = block.args.slice(1);
+  if (args.length === 2 && !MODIFIERS.has(args[0]!)) return bad;
+  if (args.length < 1 || args.length > 2) return bad;
+  const match = args[args.length - 1]!;
+  if (args.length === 1 && !match.startsWith('/') && !match.startsWith('@')) return bad;
+  if (args.length === 2 && args[0] !== '~' && args[0] !== '~*' && !match.startsWith('/')) return bad;
+  if (/^\/\.well-known\/?$/.test(match)) {
+    return `${showValue(value)} would take the place of the ACME challenge location "/.well-known/"`;
+  }
+  return null;
+}
+
+/** One entry of a location body: exactly one complete directive, as nginx reads it. */
+export function checkDirective(value: string): string | null {
+  if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(value)) return `${showValue(value)} contains a control character`;
+  const parsed = parseStatements(value);
+  if (!parsed.ok) return `${showValue(value)} is not a complete nginx directive: it ${parsed.reason}`;
+  if (parsed.statements.length !== 1) {
+    return `${showValue(value)} must hold exactly one directive (it holds ${parsed.statements.length}); use one list entry per directive`;
+  }
+  // Lines are re-indented in the output, which would change a quoted string spanning lines.
+  if (hasMultilineWord(parsed.statements)) return `${showValue(value)} has a quoted string spanning lines; use \n escapes instead`;
+  return null;
+}
+
+function hasMultilineWord(statements: Statement[]): boolean {
+  return statements.some((s) => s.args.some((a) => /[\r\n]/.test(a)) || (s.kind === 'block' && hasMultilineWord(s.body)));
+}

@@ -1,0 +1,114 @@
+/** ajv's errors -> ConfigIssues with config paths and messages a person can act on. */
+import { type ConfigIssue, type PathPart, showValue } from '../lib/errors.js';
+import schema from './config.schema.json' with { type: 'json' };
+
+export interface AjvError {
+  instancePath: string;
+  keyword: string;
+  params: Record<string, unknown>;
+  message?: string;
+}
+
+type SchemaNode = { properties?: Record<string, SchemaNode>; items?: SchemaNode; type?: unknown };
+
+export function schemaIssues(errors: readonly AjvError[], data: unknown): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const seen = new Set<string>();
+  for (const err of errors) {
+    const path = toPath(err.instancePath, data);
+    const issue = describe(err, path, valueAt(data, path));
+    const key = `${JSON.stringify(issue.path)} ${issue.message}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      issues.push(issue);
+    }
+  }
+  return issues;
+}
+
+function describe(err: AjvError, path: PathPart[], value: unknown): ConfigIssue {
+  const p = err.params;
+  switch (err.keyword) {
+    case 'additionalProperties': {
+      const key = String(p.additionalProperty);
+      const known = knownKeys(path);
+      const hint = suggest(key, known);
+      return {
+        path: [...path, key],
+        message: `is not a known key${hint ? ` (did you mean "${hint}"?)` : ''}; known keys here: ${known.join(', ')}`,
+      };
+    }
+    case 'required':
+      return { path: [...path, String(p.missingProperty)], message: 'is required' };
+    case 'type':
+      return { path, message: `must be ${article(String(p.type))}, not ${showValue(value)}` };
+    case 'enum':
+      return { path, message: `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, not ${showValue(value)}` };
+    case 'minItems':
+      return { path, message: 'must not be empty' };
+    case 'pattern':
+      return { path, message: `must not be empty or blank, not ${showValue(value)}` };
+    case 'not':
+      return { path, message: `must be false or a location object ({ uri, body }), not ${showValue(value)}` };
+    default:
+      return { path, message: `${err.message ?? 'is invalid'} (${showValue(value)})` };
+  }
+}
+
+function article(type: string): string {
+  const names = type.split(',').map((t) => (t === 'array' ? 'a list' : t === 'object' ? 'a mapping' : t === 'integer' ? 'a whole number' : `a ${t}`));
+  return names.join(' or ');
+}
+
+function toPath(pointer: string, data: unknown): PathPart[] {
+  if (pointer === '') return [];
+  const path: PathPart[] = [];
+  let node = data;
+  for (const raw of pointer.slice(1).split('/')) {
+    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    const part: PathPart = Array.isArray(node) ? Number(seg) : seg;
+    path.push(part);
+    node = node && typeof node === 'object' ? (node as Record<PathPart, unknown>)[part] : undefined;
+  }
+  return path;
+}
+
+function valueAt(data: unknown, path: PathPart[]): unknown {
+  let node = data;
+  for (const part of path) node = node && typeof node === 'object' ? (node as Record<PathPart, unknown>)[part] : undefined;
+  return node;
+}
+
+function knownKeys(path: PathPart[]): string[] {
+  let node: SchemaNode | undefined = schema as SchemaNode;
+  for (const part of path) node = typeof part === 'number' ? node?.items : node?.properties?.[part];
+  return Object.keys(node?.properties ?? {}).filter((k) => k !== '$schema');
+}
+
+/** The known key closest to a typo (edit distance at most 2, or a prefix). */
+function suggest(key: string, known: string[]): string | null {
+  let best: string | null = null;
+  let bestDistance = 3;
+  for (const candidate of known) {
+    const d = candidate.startsWith(key) || key.startsWith(candidate) ? 1 : distance(key, candidate);
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length]!;
+}

@@ -1,0 +1,86 @@
+/** The config as written in the file (after schema validation): kebab-case keys, optional fields. */
+export interface RawCertificate {
+  name?: string;
+  domains: string[];
+  challenge?: 'http' | 'dns';
+  'authentication-hook'?: string;
+  'cleanup-hook'?: string;
+  'deploy-hook'?: string;
+}
+
+export interface RawLocation {
+  uri: string;
+  body: string[];
+}
+
+export interface RawConfig {
+  $schema?: string;
+  webroot?: string;
+  certificates: RawCertificate[];
+  email?: string;
+  server?: string;
+  'rsa-key-size'?: number;
+  'key-type'?: 'rsa' | 'ecdsa';
+  'default-location'?: false | RawLocation;
+  certbot?: string;
+  'config-dir'?: string;
+  'work-dir'?: string;
+  'logs-dir'?: string;
+  nginx?: { listen?: string[]; 'pid-file'?: string; binary?: string };
+}
+
+/** One certificate of the normalized model: every default applied, names in ASCII. */
+export interface Certificate {
+  /** Position in the config's certificates list (for messages). */
+  index: number;
+  name: string;
+  /** Lowercase ASCII (punycode) names, in config order; the first is the subject CN. */
+  domains: string[];
+  /** null: HTTP-01 through the webroot (certbot --webroot). */
+  challenge: 'http' | 'dns' | null;
+  authenticationHook: string | null;
+  cleanupHook: string | null;
+  deployHook: string | null;
+}
+
+export interface Location {
+  /** The location's arguments as nginx reads them: optional modifier, then the match. */
+  uri: string;
+  /** Complete directives, each checked to be exactly one statement. */
+  body: string[];
+}
+
+export interface NginxSettings {
+  listen: string[];
+  pidFile: string;
+  binary: string;
+}
+
+/** The normalized config: the only shape code past the loader sees. */
+export interface Config {
+  /** The config file's base name, for the output's header comment. */
+  sourceName: string;
+  /** Absolute path of the config file. */
+  sourcePath: string;
+  webroot: string;
+  certificates: Certificate[];
+  email: string | null;
+  server: string | null;
+  rsaKeySize: number | null;
+  keyType: 'rsa' | 'ecdsa' | null;
+  defaultLocation: Location | null;
+  certbot: string;
+  configDir: string | null;
+  workDir: string | null;
+  logsDir: string | null;
+  nginx: NginxSettings;
+}
+
+export const DEFAULTS = {
+  webroot: '/var/www',
+  certbot: 'certbot',
+  listen: ['80', '[::]:80'],
+  pidFile: '/var/run/nginx/pid',
+  nginxBinary: 'nginx',
+  defaultLocation: { uri: '/', body: ['return 301 https://$host$request_uri;'] },
+} as const;
