@@ -18,7 +18,9 @@ export type Render = (view: unknown) => string;
 
 export async function loadTemplates(dir?: string): Promise<Render> {
   if (dir === undefined) {
-    const { default: runtime } = await import('handlebars/runtime.js');
+    // The runtime is the part of handlebars that runs precompiled templates; its
+    // typings are empty, but its API is the full package's minus the compiler.
+    const runtime = (await import('handlebars/runtime.js')).default as unknown as typeof import('handlebars');
     const env = runtime.create();
     for (const name of TEMPLATE_NAMES) env.registerPartial(name, env.template(specs[name]));
     return env.template(specs.file) as Render;

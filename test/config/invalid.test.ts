@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { bins, runBin, writeConfig } from '../support/cli.js';
+
+const certs = 'certificates:\n  - domains: [example.org]\n';
+const withDomain = (d: string) => `certificates:\n  - domains: [${JSON.stringify(d)}]\n`;
+const withBody = (...body: string[]) => `${certs}default-location:\n  uri: /\n  body: ${JSON.stringify(body)}\n`;
+
+// [case, config text, file name, expected message fragment]
+const cases: [string, string, string, string][] = [
+  ['malformed YAML', 'certificates: [\n', 'site.yaml', 'site.yaml:2:1: not valid YAML'],
+  ['malformed JSON', '{"certificates": [', 'site.json', 'site.json: not valid JSON'],
+  ['duplicate YAML key', `${certs}webroot: /a\nwebroot: /b\n`, 'site.yaml', 'not valid YAML: Map keys must be unique'],
+  ['unknown top-level key', `${certs}web-root: /srv\n`, 'site.yaml', 'site.yaml:3: web-root: is not a known key (did you mean "webroot"?)'],
+  ['typo domain: for domains:', 'certificates:\n  - domain: [example.org]\n', 'site.yaml', 'certificates[0].domain: is not a known key (did you mean "domains"?)'],
+  ['missing certificates', 'webroot: /srv\n', 'site.yaml', 'certificates: is required'],
+  ['empty domains', 'certificates:\n  - domains: []\n', 'site.yaml', 'site.yaml:2: certificates[0].domains: must not be empty'],
+  ['domains not a list', 'certificates:\n  - domains: example.org\n', 'site.yaml', 'certificates[0].domains: must be a list, not "example.org"'],
+  ['space in a name', withDomain('exa mple.org'), 'site.yaml', 'certificates[0].domains[0]: "exa mple.org" is not a valid domain name'],
+  ['semicolon in a name', withDomain('a.org;include /etc/passwd'), 'site.yaml', '"a.org;include /etc/passwd" is not a valid domain name'],
+  ['brace in a name', withDomain('a.org{'), 'site.yaml', '"a.org{" is not a valid domain name'],
+  ['closing brace in a name', withDomain('a.org}'), 'site.yaml', '"a.org}" is not a valid domain name'],
+  ['quote in a name', withDomain('a"b.org'), 'site.yaml', 'is not a valid domain name'],
+  ['hash in a name', withDomain('a#b.org'), 'site.yaml', '"a#b.org" is not a valid domain name'],
+  ['dollar in a name', withDomain('$host.org'), 'site.yaml', '"$host.org" is not a valid domain name'],
+  ['backslash in a name', withDomain('a\\b.org'), 'site.yaml', 'is not a valid domain name'],
+  ['newline in a name', withDomain('a.org\nserver_name b.org'), 'site.yaml', '"a.org\\nserver_name b.org" is not a valid domain name'],
+  ['control character in a name', withDomain('a\u0001.org'), 'site.yaml', 'is not a valid domain name'],
+  ['label over 63', withDomain(`${'a'.repeat(64)}.org`), 'site.yaml', 'has a label longer than 63 characters'],
+  ['name over 253', withDomain(`${'abcdefghi.'.repeat(26)}org`), 'site.yaml', 'is longer than 253 characters'],
+  ['single label', withDomain('localhost'), 'site.yaml', 'needs at least two labels'],
+  ['repeated within a certificate', 'certificates:\n  - domains: [a.org, A.org]\n', 'site.yaml', 'certificates[0].domains[1]: "A.org" is repeated at certificates[0].domains[0]'],
+  ['same name in two certificates', 'certificates:\n  - domains: [a.org]\n  - domains: [b.org, a.org]\n', 'site.yaml', 'certificates[1].domains[1]: "a.org" is already used at certificates[0].domains[0]'],
+  ['IDN and ASCII forms of one name', 'certificates:\n  - domains: [bücher.example]\n  - domains: [xn--bcher-kva.example]\n', 'site.yaml', 'is already used at certificates[0].domains[0]'],
+  ['wildcard with HTTP-01', withDomain('*.example.org'), 'site.yaml', 'HTTP-01 cannot issue wildcard certificates'],
+  ['wildcard with manual http', 'certificates:\n  - domains: ["*.a.org"]\n    challenge: http\n    authentication-hook: /bin/true\n', 'site.yaml', 'HTTP-01 cannot issue wildcard'],
+  ['relative webroot', `${certs}webroot: var/www\n`, 'site.yaml', 'webroot: "var/www" must be an absolute path'],
+  ['webroot with a variable', `${certs}webroot: /srv/$host\n`, 'site.yaml', 'webroot: "/srv/$host" contains "$"'],
+  ['webroot with a newline', `${certs}webroot: "/srv/a\\n;root /etc"\n`, 'site.yaml', 'webroot: "/srv/a\\n;root /etc" contains a control character'],
+  ['unbalanced brace in body', withBody('if ($x) { return 404;'), 'site.yaml', 'default-location.body[0]: "if ($x) { return 404;" is not a complete nginx directive: it has a "{" that is never closed'],
+  ['closing brace in body', withBody('return 404; }'), 'site.yaml', 'it has a "}" that would close the enclosing block'],
+  ['server-closing smuggle', withBody('return 404; } server { listen 81; location / { return 200;'), 'site.yaml', 'is not a complete nginx directive'],
+  ['missing semicolon in body', withBody('proxy_pass http://127.0.0.1:8080'), 'site.yaml', 'does not end with ";"'],
+  ['two directives in one entry', withBody('deny all; allow 127.0.0.1;'), 'site.yaml', 'must hold exactly one directive (it holds 2)'],
+  ['unterminated quote in body', withBody('return 200 "ok;'), 'site.yaml', 'has an unterminated quoted string'],
+  ['bad location uri', `${certs}default-location:\n  uri: "/ { }"\n  body: []\n`, 'site.yaml', 'default-location.uri: "/ { }" is not a valid location'],
+  ['location uri taking /.well-known/', `${certs}default-location:\n  uri: "^~ /.well-known/"\n  body: []\n`, 'site.yaml', 'would take the place of the ACME challenge location'],
+  ['default-location true', `${certs}default-location: true\n`, 'site.yaml', 'default-location: must be false or a location object'],
+  ['listen smuggling a directive', `${certs}nginx:\n  listen: ["80; include /etc/passwd"]\n`, 'site.yaml', 'nginx.listen[0]: "80; include /etc/passwd" is not a valid listen address'],
+  ['listen with unknown parameter', `${certs}nginx:\n  listen: ["80 ssl"]\n`, 'site.yaml', 'unknown or unsupported listen parameter "ssl"'],
+  ['bad port', `${certs}nginx:\n  listen: ["70000"]\n`, 'site.yaml', 'is not a valid listen address'],
+  ['bad key type', `${certs}key-type: dsa\n`, 'site.yaml', 'key-type: must be one of "rsa", "ecdsa", not "dsa"'],
+  ['rsa size with ecdsa', `${certs}rsa-key-size: 4096\nkey-type: ecdsa\n`, 'site.yaml', 'rsa-key-size: is set, but key-type is "ecdsa"'],
+  ['odd rsa size', `${certs}rsa-key-size: 1024\n`, 'site.yaml', 'rsa-key-size: must be one of 2048, 3072, 4096, not 1024'],
+  ['bad email', `${certs}email: "admin at example.org"\n`, 'site.yaml', 'email: "admin at example.org" is not a valid e-mail address'],
+  ['bad server', `${certs}server: not a url\n`, 'site.yaml', 'server: "not a url" is not a URL'],
+  ['challenge without hook', 'certificates:\n  - domains: [a.org]\n    challenge: http\n', 'site.yaml', 'authentication-hook: is required with challenge: http'],
+  ['hook without challenge', 'certificates:\n  - domains: [a.org]\n    authentication-hook: /bin/true\n', 'site.yaml', 'is only used with a challenge'],
+  ['unknown challenge', 'certificates:\n  - domains: [a.org]\n    challenge: tls-alpn\n', 'site.yaml', 'challenge: must be one of "http", "dns"'],
+  ['hook with a newline', 'certificates:\n  - domains: [a.org]\n    deploy-hook: "a\\nb"\n', 'site.yaml', 'a hook must be a single line'],
+  ['bad certificate name', 'certificates:\n  - name: ../etc\n    domains: [a.org]\n', 'site.yaml', 'certificates[0].name: "../etc" is not a valid certificate name'],
+  ['relative pid file', `${certs}nginx:\n  pid-file: run/nginx.pid\n`, 'site.yaml', 'nginx.pid-file: "run/nginx.pid" must be an absolute path'],
+  ['certbot with arguments', `${certs}certbot: certbot --staging\n`, 'site.yaml', 'certbot: "certbot --staging" must be a single command name or path'],
+  ['blank string', `${certs}email: "  "\n`, 'site.yaml', 'email: must not be empty or blank'],
+  ['not a mapping', '- a\n- b\n', 'site.yaml', '(top level): must be a mapping'],
+];
+
+describe('gen-nginx rejects bad configs: exit 2, a message naming the path and value, no output', () => {
+  it.each(cases)('%s', async (_name, text, fileName, message) => {
+    const file = writeConfig(text, fileName);
+    const { exitCode, stdout, stderr } = await runBin(bins.genNginx, [file]);
+    expect(stdout).toBe('');
+    expect(stderr).toContain(message);
+    expect(stderr).not.toMatch(/\n\s+at .+:\d+:\d+/); // no stack trace
+    expect(exitCode).toBe(2);
+  });
+});

@@ -1,0 +1,71 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+import { checkWithNginx } from '../../src/nginx/check.js';
+import { renderNginx } from '../../src/nginx/render.js';
+import { loadTemplates } from '../../src/nginx/templates.js';
+import { parseStatements } from '../../src/nginx/tokenize.js';
+import { bins, repoRoot, runBin, writeConfig } from '../support/cli.js';
+import { findTool, requireTools } from '../support/tools.js';
+
+const { ok } = requireTools(['nginx'], 'gen-nginx checks against the real nginx -t');
+const nginx = findTool('nginx') ?? 'nginx';
+const fixtures = join(repoRoot, 'fixtures');
+
+describe.skipIf(!ok)('the real nginx -t', () => {
+  it.each(readdirSync(fixtures))('accepts the output of fixture %s', async (dir) => {
+    const files = readdirSync(join(fixtures, dir));
+    const config = loadConfig(join(fixtures, dir, files.includes('config.yaml') ? 'config.yaml' : 'config.json'));
+    const result = await checkWithNginx(nginx, renderNginx(config, await loadTemplates()), 'expected.conf');
+    expect(result).toEqual({ ok: true });
+  });
+
+  // The body checker and nginx must agree: what it accepts nginx accepts, and
+  // what it refuses (as not one complete directive) nginx refuses too.
+  const wrap = (directive: string) => `server {\n    listen 127.0.0.1:18081;\n    server_name t.example;\n    location / {\n        ${directive}\n    }\n}\n`;
+  it.each([
+    'return 200 a}b;',
+    'return 200 a#b;',
+    'set $x ${host}x;',
+    'return 200 "a;b";',
+    "add_header X 'a { b';",
+    'deny all; # comment } {',
+    'if ($request_method = POST) { return 405; }',
+  ])('accepts what the checker accepts: %s', async (directive) => {
+    expect(parseStatements(directive).ok).toBe(true);
+    expect(await checkWithNginx(nginx, wrap(directive), 'test')).toEqual({ ok: true });
+  });
+
+  it.each(['deny all', 'return 200 "x;', 'return 200; }', 'if ($a) { return 200;', 'return "a"b;', 'return 200 }'])(
+    'refuses what the checker refuses: %s',
+    async (directive) => {
+      expect(parseStatements(directive).ok).toBe(false);
+      expect((await checkWithNginx(nginx, wrap(directive), 'test')).ok).toBe(false);
+    },
+  );
+
+  it('gen-nginx --check reports nginx\'s own message, exits 1 and writes nothing', async () => {
+    const long = `${'a'.repeat(43)}.org`; // needs server_names_hash_bucket_size 128
+    const file = writeConfig(`certificates:\n  - domains: [${long}]\n  - domains: [b.org]\n`);
+    const out = join(file, '..', 'acme.conf');
+    const r = await runBin(bins.genNginx, [file, '--check', '--output', out]);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain('gen-nginx: nginx -t rejected the generated configuration:');
+    expect(r.stderr).toContain('could not build server_names_hash, you should increase server_names_hash_bucket_size: 64');
+    expect(readdirSync(join(file, '..'))).toEqual(['site.yaml']);
+  });
+
+  it('gen-nginx --check passes a good config and prints it', async () => {
+    const r = await runBin(bins.genNginx, [join(repoRoot, 'examples', 'site.yaml'), '--check']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('server_name bar.example.org;');
+  });
+
+  it('a missing nginx binary is a clear error', async () => {
+    const file = writeConfig('certificates:\n  - domains: [a.org]\nnginx:\n  binary: /nonexistent/nginx\n');
+    const r = await runBin(bins.genNginx, [file, '--check']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toBe('gen-nginx: cannot run nginx: "/nonexistent/nginx" was not found (install nginx, or set nginx.binary in the config)\n');
+  });
+});
