@@ -40,7 +40,7 @@ writeFileSync(
 );
 
 // 3. One bundle per command.
-const commands = ['gen-nginx'];
+const commands = ['gen-nginx', 'cert-wrap'];
 await build({
   entryPoints: Object.fromEntries(commands.map((c) => [c, join(root, 'src/cli', `${c}.ts`)])),
   outdir: join(root, 'dist'),

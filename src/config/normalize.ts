@@ -27,6 +27,10 @@ export function normalize(raw: RawConfig, sourcePath: string): Config {
   for (const key of ['config-dir', 'work-dir', 'logs-dir'] as const) check([key], raw[key], rules.checkAbsolutePath);
   check(['nginx', 'pid-file'], raw.nginx?.['pid-file'], rules.checkAbsolutePath);
   check(['nginx', 'binary'], raw.nginx?.binary, rules.checkCommand);
+  check(['nginx', 'conf-file'], raw.nginx?.['conf-file'], rules.checkAbsolutePath);
+  check(['nginx', 'prefix'], raw.nginx?.prefix, rules.checkAbsolutePath);
+  check(['eab-kid'], raw['eab-kid'], rules.checkSecret);
+  check(['eab-hmac-key'], raw['eab-hmac-key'], rules.checkSecret);
   const listen = raw.nginx?.listen ?? [...DEFAULTS.listen];
   listen.forEach((value, i) => check(['nginx', 'listen', i], value, rules.checkListen));
   if (raw['rsa-key-size'] !== undefined && raw['key-type'] === 'ecdsa') {
@@ -46,6 +50,7 @@ export function normalize(raw: RawConfig, sourcePath: string): Config {
     server: raw.server ?? null,
     rsaKeySize: raw['rsa-key-size'] ?? null,
     keyType: raw['key-type'] ?? (raw['rsa-key-size'] !== undefined ? 'rsa' : null),
+    eab: raw['eab-kid'] !== undefined && raw['eab-hmac-key'] !== undefined ? { kid: raw['eab-kid'], hmacKey: raw['eab-hmac-key'] } : null,
     defaultLocation,
     certbot: raw.certbot ?? DEFAULTS.certbot,
     configDir: raw['config-dir'] ?? null,
@@ -55,6 +60,8 @@ export function normalize(raw: RawConfig, sourcePath: string): Config {
       listen: listen.map((l) => l.trim().replace(/ +/g, ' ')),
       pidFile: raw.nginx?.['pid-file'] ?? DEFAULTS.pidFile,
       binary: raw.nginx?.binary ?? DEFAULTS.nginxBinary,
+      confFile: raw.nginx?.['conf-file'] ?? null,
+      prefix: raw.nginx?.prefix ?? null,
     },
   };
 }

@@ -39,6 +39,12 @@ export function checkHook(value: string): string | null {
   return null;
 }
 
+/** A secret (EAB values): checked without ever echoing the value. */
+export function checkSecret(value: string): string | null {
+  if (CONTROL.test(value) || /\s/.test(value)) return 'must not contain spaces or control characters (value not shown: it is a secret)';
+  return null;
+}
+
 const CERT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
 
 /** certbot's lineage name becomes a directory name (live/NAME) and --cert-name. */

@@ -9,6 +9,10 @@ export interface AjvError {
   message?: string;
 }
 
+/** Keys whose values are secrets: their values never appear in a message. */
+export const SECRET_KEYS = new Set(['eab-kid', 'eab-hmac-key']);
+const HIDDEN = Symbol('hidden');
+
 type SchemaNode = { properties?: Record<string, SchemaNode>; items?: SchemaNode; type?: unknown };
 
 export function schemaIssues(errors: readonly AjvError[], data: unknown): ConfigIssue[] {
@@ -16,7 +20,8 @@ export function schemaIssues(errors: readonly AjvError[], data: unknown): Config
   const seen = new Set<string>();
   for (const err of errors) {
     const path = toPath(err.instancePath, data);
-    const issue = describe(err, path, valueAt(data, path));
+    const secret = path.some((p) => SECRET_KEYS.has(String(p)));
+    const issue = describe(err, path, secret ? HIDDEN : valueAt(data, path));
     const key = `${JSON.stringify(issue.path)} ${issue.message}`;
     if (!seen.has(key)) {
       seen.add(key);
@@ -48,6 +53,8 @@ function describe(err: AjvError, path: PathPart[], value: unknown): ConfigIssue 
       return { path, message: 'must not be empty' };
     case 'pattern':
       return { path, message: `must not be empty or blank, not ${showValue(value)}` };
+    case 'dependencies':
+      return { path: [...path, String(p.missingProperty)], message: `is required when ${String(p.property)} is set` };
     case 'not':
       return { path, message: `must be false or a location object ({ uri, body }), not ${showValue(value)}` };
     default:

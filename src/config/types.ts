@@ -21,12 +21,14 @@ export interface RawConfig {
   server?: string;
   'rsa-key-size'?: number;
   'key-type'?: 'rsa' | 'ecdsa';
+  'eab-kid'?: string;
+  'eab-hmac-key'?: string;
   'default-location'?: false | RawLocation;
   certbot?: string;
   'config-dir'?: string;
   'work-dir'?: string;
   'logs-dir'?: string;
-  nginx?: { listen?: string[]; 'pid-file'?: string; binary?: string };
+  nginx?: { listen?: string[]; 'pid-file'?: string; binary?: string; 'conf-file'?: string; prefix?: string };
 }
 
 /** One certificate of the normalized model: every default applied, names in ASCII. */
@@ -54,6 +56,15 @@ export interface NginxSettings {
   listen: string[];
   pidFile: string;
   binary: string;
+  /** For `nginx -t` before a reload; null: what the running master was started with. */
+  confFile: string | null;
+  prefix: string | null;
+}
+
+/** External Account Binding credentials. Secrets: never printed, logged or shown in errors. */
+export interface Eab {
+  kid: string;
+  hmacKey: string;
 }
 
 /** The normalized config: the only shape code past the loader sees. */
@@ -68,6 +79,7 @@ export interface Config {
   server: string | null;
   rsaKeySize: number | null;
   keyType: 'rsa' | 'ecdsa' | null;
+  eab: Eab | null;
   defaultLocation: Location | null;
   certbot: string;
   configDir: string | null;

@@ -55,6 +55,7 @@ export function exitCodeOf(err: unknown): number {
 
 /** Show a value in a message: JSON-quoted strings, control characters escaped, long values cut. */
 export function showValue(value: unknown, max = 80): string {
+  if (typeof value === 'symbol') return '(a secret, not shown)';
   let text = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
   if (text.length > max) text = `${text.slice(0, max - 5)}..."` + ` (${String(value).length} characters)`;
   return text;

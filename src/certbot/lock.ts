@@ -1,0 +1,67 @@
+/**
+ * One cert-wrap run at a time on a set of certbot directories. The lock lives
+ * in certbot's config dir; a second run waits a bounded time, then gives up
+ * with a message that says who holds it.
+ */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import lockfile from 'proper-lockfile';
+
+export class LockTimeoutError extends Error {
+  readonly exitCode = 3;
+  override name = 'LockTimeoutError';
+}
+
+export interface HeldLock {
+  release(): Promise<void>;
+}
+
+export async function acquireLock(configDir: string, timeoutSeconds: number, onWait?: (holder: string) => void): Promise<HeldLock> {
+  mkdirSync(configDir, { recursive: true, mode: 0o755 });
+  const target = join(configDir, 'cert-wrap.lock');
+  const info = `${target}.owner`;
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  let told = false;
+  for (;;) {
+    try {
+      const release = await lockfile.lock(configDir, {
+        lockfilePath: target,
+        realpath: false,
+        stale: 10_000,
+        retries: 0,
+        onCompromised: () => {
+          // Only possible if the lock directory was removed behind our back; keep going.
+        },
+      });
+      writeFileSync(info, `pid ${process.pid}, since ${new Date().toISOString()}\n`);
+      return {
+        async release() {
+          rmSync(info, { force: true });
+          await release();
+        },
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
+      const holder = readHolder(info);
+      if (Date.now() >= deadline) {
+        throw new LockTimeoutError(
+          `another cert-wrap run (${holder}) holds the lock on ${configDir}; gave up after ${timeoutSeconds} s. ` +
+            'Try again when it has finished, or raise --lock-timeout.',
+        );
+      }
+      if (!told) {
+        onWait?.(holder);
+        told = true;
+      }
+      await new Promise((r) => setTimeout(r, Math.min(250, Math.max(0, deadline - Date.now()))));
+    }
+  }
+}
+
+function readHolder(info: string): string {
+  try {
+    return readFileSync(info, 'utf8').trim();
+  } catch {
+    return 'owner unknown';
+  }
+}

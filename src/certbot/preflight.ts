@@ -1,0 +1,58 @@
+/**
+ * Checks made before any certbot run, so that a run fails early with one clear
+ * sentence instead of halfway through: certbot present, webroot usable, the
+ * manual hooks' commands present (certbot itself refuses a hook whose first
+ * word is not an executable).
+ */
+import { accessSync, constants, statSync } from 'node:fs';
+import type { Certificate, Config } from '../config/types.js';
+import { which } from '../lib/which.js';
+
+export interface Problem {
+  message: string;
+}
+
+export function preflight(config: Config, certs: Certificate[]): Problem[] {
+  const problems: Problem[] = [];
+  if (which(config.certbot) === null) {
+    problems.push({
+      message: config.certbot.includes('/')
+        ? `certbot not found: ${config.certbot} is not an executable file (fix the "certbot" key of the config)`
+        : `certbot not found: "${config.certbot}" is not on PATH (install it with apt-get install certbot, or set "certbot" in the config to its path)`,
+    });
+  }
+  if (certs.some((c) => c.challenge === null)) {
+    const webroot = webrootProblem(config.webroot);
+    if (webroot) problems.push({ message: webroot });
+  }
+  for (const cert of certs) {
+    for (const [key, hook] of [
+      ['authentication-hook', cert.authenticationHook],
+      ['cleanup-hook', cert.cleanupHook],
+    ] as const) {
+      if (hook === null) continue;
+      const first = hook.trim().split(/\s+/)[0]!;
+      if (which(first) === null) {
+        problems.push({
+          message: `certificates[${cert.index}].${key}: "${first}" is not an executable file or a command on PATH (certbot runs the hook only when its first word is one; put shell code in a script)`,
+        });
+      }
+    }
+  }
+  return problems;
+}
+
+function webrootProblem(webroot: string): string | null {
+  try {
+    if (!statSync(webroot).isDirectory()) return `webroot ${webroot} is not a directory`;
+  } catch {
+    return `webroot ${webroot} does not exist: create it (mkdir -p ${webroot}) and serve it with the gen-nginx output`;
+  }
+  try {
+    accessSync(webroot, constants.W_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return `webroot ${webroot} is not writable (${code === 'EROFS' ? 'read-only file system' : 'permission denied'}): certbot must create .well-known/acme-challenge/ in it`;
+  }
+  return null;
+}

@@ -1,0 +1,44 @@
+/**
+ * cert-wrap deploy-hook: what certbot runs after each issuance (it stores the
+ * command in the lineage's renewal config, so a plain `certbot renew` deploys
+ * the same way). Runs the certificate's own deploy-hook, then reloads nginx;
+ * a failure of one does not hide the other.
+ */
+import { appendFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { loadConfig } from '../../config/load.js';
+import { UsageError } from '../../lib/errors.js';
+import { reloadNginx } from '../../nginx/reload.js';
+import { RELOAD_MARKER_ENV } from '../../certbot/args.js';
+
+export async function deployHook(args: { config: string }): Promise<number> {
+  const lineage = process.env.RENEWED_LINEAGE;
+  if (!lineage) throw new UsageError('deploy-hook is run by certbot after an issuance, with RENEWED_LINEAGE set; it is not set here');
+  const config = loadConfig(args.config);
+  const name = basename(lineage);
+  const cert = config.certificates.find((c) => c.name === name);
+  const say = (text: string) => process.stderr.write(`cert-wrap deploy-hook: ${text}\n`);
+  let failed = false;
+
+  if (!cert) say(`lineage ${name} is not in ${config.sourceName}: no certificate deploy-hook to run`);
+  else if (cert.deployHook !== null) {
+    const { execa } = await import('execa');
+    // The user's hook runs in a shell on purpose, as certbot runs hooks, with the same environment.
+    const r = await execa('/bin/sh', ['-c', cert.deployHook], { stdio: 'inherit', reject: false });
+    if (r.exitCode !== 0) {
+      failed = true;
+      say(`deploy-hook of certificate ${name} failed (exit code ${r.exitCode ?? r.signal ?? 'unknown'}): ${cert.deployHook}`);
+    }
+  }
+
+  const marker = process.env[RELOAD_MARKER_ENV];
+  if (marker) {
+    // Run by `cert-wrap obtain`: it reloads nginx once, after all certificates.
+    appendFileSync(marker, `${name}\n`);
+  } else {
+    const reload = await reloadNginx(config.nginx);
+    if (!reload.ok) failed = true;
+    say(reload.message);
+  }
+  return failed ? 1 : 0;
+}

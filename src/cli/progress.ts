@@ -1,0 +1,76 @@
+/**
+ * Progress of a run, on stderr. On a terminal: certbot's lines scroll above a
+ * live status line (certificate, step, elapsed time). In CI or a pipe: plain
+ * prefixed lines only, nothing rewritten.
+ */
+import { painter } from './color.js';
+
+export interface Progress {
+  start(name: string, index: number, total: number): void;
+  line(name: string, text: string): void;
+  done(name: string, summary: string): void;
+  note(text: string): void;
+  close(): void;
+}
+
+const STEPS: [RegExp, string][] = [
+  [/Account registered|Saving debug log/, 'contacting the CA'],
+  [/Requesting a certificate|Renewing an existing certificate|Simulating a certificate request|Simulating renewal/, 'answering challenges'],
+  [/Successfully received certificate|The dry run was successful/, 'deploying'],
+  [/not yet due for renewal/, 'nothing to do'],
+];
+
+export function createProgress(stream: NodeJS.WriteStream, opts: { live: boolean; color: boolean; redact?: (s: string) => string }): Progress {
+  const c = painter(opts.color);
+  const redact = opts.redact ?? ((s: string) => s);
+  let current: { name: string; index: number; total: number; step: string; since: number } | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let shown = false;
+
+  const clear = () => {
+    if (shown) stream.write('\r\u001b[K');
+    shown = false;
+  };
+  const draw = () => {
+    if (!opts.live || !current) return;
+    const elapsed = ((performance.now() - current.since) / 1000).toFixed(1);
+    const text = `[${current.index + 1}/${current.total}] ${current.name}: ${current.step} (${elapsed}s)`;
+    stream.write(`\r\u001b[K${c.bold(text.slice(0, Math.max(20, (stream.columns || 80) - 1)))}`);
+    shown = true;
+  };
+  const print = (text: string) => {
+    clear();
+    stream.write(`${text}\n`);
+    draw();
+  };
+
+  return {
+    start(name, index, total) {
+      current = { name, index, total, step: 'starting certbot', since: performance.now() };
+      if (opts.live) {
+        timer ??= setInterval(draw, 200);
+        timer.unref();
+        draw();
+      } else {
+        print(`${name}: running certbot (${index + 1}/${total})`);
+      }
+    },
+    line(name, text) {
+      if (current) for (const [re, step] of STEPS) if (re.test(text)) current.step = step;
+      print(`${c.dim(`${name} |`)} ${redact(text)}`);
+    },
+    done(name, summary) {
+      current = null;
+      print(`${name}: ${summary}`);
+    },
+    note(text) {
+      print(text);
+    },
+    close() {
+      if (timer) clearInterval(timer);
+      timer = null;
+      current = null;
+      clear();
+    },
+  };
+}
