@@ -1,0 +1,113 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { bins, repoRoot, runBin, writeConfig } from '../support/cli.js';
+
+const fake = join(repoRoot, 'test', 'support', 'fake-certbot.sh');
+
+/** A config using the certbot stand-in, with its own webroot and config dir. */
+function setup(certs: string, extra = '') {
+  const file = writeConfig('placeholder');
+  const dir = dirname(file);
+  mkdirSync(join(dir, 'webroot'));
+  const text = `webroot: ${dir}/webroot\ncertbot: ${fake}\nconfig-dir: ${dir}/le\nnginx:\n  pid-file: ${dir}/nginx.pid\n${extra}certificates:\n${certs}`;
+  writeFileSync(file, text);
+  const log = join(dir, 'certbot-calls.log');
+  return { file, dir, log, env: { FAKE_CERTBOT_LOG: log } };
+}
+const calls = (log: string) => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []);
+
+describe('cert-wrap obtain (certbot replaced by a stand-in)', () => {
+  it('--print prints the certbot commands, shell-quoted, and starts nothing', async () => {
+    const s = setup('  - domains: [a.example.org]\n  - name: two\n    domains: [b.example.org]\n');
+    const r = await runBin(bins.certWrap, ['obtain', '-c', s.file, '--print'], { env: s.env });
+    expect(r.exitCode).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(new RegExp(`^${fake} certonly --non-interactive --agree-tos --cert-name a.example.org -d a.example.org `));
+    expect(lines[1]).toContain(`'--deploy-hook=${process.execPath} ${join(repoRoot, 'bin', 'cert-wrap.js')} deploy-hook -c ${s.file}'`);
+    expect(calls(s.log)).toEqual([]);
+  });
+
+  it('runs certificates in order, one failure does not stop the others, exit 1, JSON summary', async () => {
+    const s = setup('  - domains: [a.example.org]\n  - name: fail-one\n    domains: [f.example.org]\n  - name: last\n    domains: [c.example.org]\n');
+    const r = await runBin(bins.certWrap, ['obtain', '-c', s.file, '--json'], { env: s.env });
+    expect(r.exitCode).toBe(1);
+    const summary = JSON.parse(r.stdout) as { ok: boolean; certificates: { name: string; outcome: string; class: string | null; reason: string | null }[] };
+    expect(summary.ok).toBe(false);
+    expect(summary.certificates.map((c) => [c.name, c.outcome, c.class])).toEqual([
+      ['a.example.org', 'issued', null],
+      ['fail-one', 'failed', 'validation'],
+      ['last', 'issued', null],
+    ]);
+    expect(summary.certificates[1]!.reason).toBe('Invalid response from http://fail-one/.well-known/acme-challenge/x: 404');
+    expect(calls(s.log).map((l) => l.split(' ')[4])).toEqual(['a.example.org', 'fail-one', 'last']);
+    // certbot's output streamed on stderr, prefixed with the certificate's name
+    expect(r.stderr).toContain('fail-one | Requesting a certificate for fail-one');
+    expect(r.stderr).toContain('a.example.org: issued in ');
+  });
+
+  it('a table for people, without colors under NO_COLOR', async () => {
+    const s = setup('  - domains: [a.example.org]\n');
+    const r = await runBin(bins.certWrap, ['obtain', '-c', s.file], { env: { ...s.env, NO_COLOR: '1', FORCE_COLOR: '' } });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/^NAME +DOMAINS +OUTCOME +REASON\na\.example\.org +a\.example\.org +issued\n/);
+    expect(r.stdout).toContain('All certificates OK.');
+    expect(r.stdout + r.stderr).not.toContain('\u001b[');
+  });
+
+  it('--cert limits the run; an unknown name is a usage error', async () => {
+    const s = setup('  - domains: [a.example.org]\n  - name: two\n    domains: [b.example.org]\n');
+    const r = await runBin(bins.certWrap, ['obtain', '-c', s.file, '--cert', 'two', '--json'], { env: s.env });
+    expect(r.exitCode).toBe(0);
+    expect(calls(s.log)).toHaveLength(1);
+    expect(calls(s.log)[0]).toContain('--cert-name two');
+    const bad = await runBin(bins.certWrap, ['obtain', '-c', s.file, '--cert', 'nope'], { env: s.env });
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toBe('cert-wrap: --cert "nope": no such certificate in site.yaml (known: a.example.org, two)\n');
+  });
+
+  it('--dry-run passes certbot --dry-run', async () => {
+    const s = setup('  - domains: [a.example.org]\n');
+    await runBin(bins.certWrap, ['obtain', '-c', s.file, '--dry-run'], { env: s.env });
+    expect(calls(s.log)[0]).toMatch(/ --dry-run$/);
+  });
+
+  it.each([
+    ['certbot missing from PATH', 'certbot: no-such-certbot-here\n', null, 'certbot not found: "no-such-certbot-here" is not on PATH'],
+    ['webroot missing', '', 'rm', 'does not exist: create it'],
+    ['a manual hook whose command does not exist', '', 'hook', '"/nonexistent/auth" is not an executable file or a command on PATH'],
+  ])('checks before running: %s -> exit 2, nothing run', async (_name, extra, action, message) => {
+    const certs = action === 'hook' ? '  - domains: [a.example.org]\n    challenge: http\n    authentication-hook: /nonexistent/auth --x\n' : '  - domains: [a.example.org]\n';
+    const s = setup(certs);
+    if (extra) writeFileSync(s.file, readFileSync(s.file, 'utf8').replace(`certbot: ${fake}\n`, extra));
+    if (action === 'rm') rmSync(join(s.dir, 'webroot'), { recursive: true });
+    const r = await runBin(bins.certWrap, ['obtain', '-c', s.file], { env: s.env });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(calls(s.log)).toEqual([]);
+  });
+
+  it('an invalid config is exit 2 with the path and value', async () => {
+    const s = setup('  - domains: ["bad name"]\n');
+    const r = await runBin(bins.certWrap, ['obtain', '-c', s.file], { env: s.env });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('certificates[0].domains[0]: "bad name" is not a valid domain name');
+  });
+
+  it('two runs on the same certbot directories never interleave: the second waits, or gives up with exit 3', async () => {
+    const s = setup('  - name: slow-one\n    domains: [a.example.org]\n');
+    const first = runBin(bins.certWrap, ['obtain', '-c', s.file, '--json'], { env: s.env });
+    await new Promise((res) => setTimeout(res, 700)); // the first holds the lock while its certbot runs (2 s)
+    const impatient = await runBin(bins.certWrap, ['obtain', '-c', s.file, '--lock-timeout', '0.5'], { env: s.env });
+    expect(impatient.exitCode).toBe(3);
+    expect(impatient.stderr).toMatch(/^waiting up to 0.5 s for another cert-wrap run .*\ncert-wrap: another cert-wrap run \(pid \d+, since .+\) holds the lock on .*\/le; gave up after 0.5 s/);
+    const patient = runBin(bins.certWrap, ['obtain', '-c', s.file, '--json', '--lock-timeout', '20'], { env: s.env });
+    expect((await first).exitCode).toBe(0);
+    const second = await patient;
+    expect(second.exitCode).toBe(0);
+    expect(second.stderr).toContain('waiting up to 20 s for another cert-wrap run');
+    // the stand-in's invocations did not overlap: two runs, one after the other
+    expect(calls(s.log)).toHaveLength(2);
+  });
+});

@@ -1,0 +1,123 @@
+import { spawn } from 'node:child_process';
+import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bins, runBin } from '../support/cli.js';
+import { startNginx, type RunningNginx } from '../support/nginx.js';
+import { makeTempDir, removeTempDir } from '../support/tmp.js';
+import { isProcessAlive, requireTools, waitFor } from '../support/tools.js';
+
+const { ok } = requireTools(['nginx'], 'cert-wrap reload against a real nginx');
+
+describe.skipIf(!ok)('cert-wrap reload against a real nginx and real bystander processes', () => {
+  let dir: string | undefined;
+  let nginx: RunningNginx | undefined;
+  let servers = '';
+  let config = '';
+  let pidFile = '';
+  const reload = () => runBin(bins.certWrap, ['reload', '-c', config]);
+  const errorLogSighups = () => (readFileSync(nginx!.errorLog, 'utf8').match(/signal 1 \(SIGHUP\) received/g) ?? []).length;
+
+  beforeAll(async () => {
+    dir = await makeTempDir('cert-wrap-reload-');
+    servers = join(dir, 'servers.conf');
+    writeFileSync(servers, 'server { listen 127.0.0.1:18190; return 204; }\n');
+    nginx = await startNginx({ dir, serversConf: servers });
+    pidFile = join(dir, 'test.pid');
+    config = join(dir, 'site.yaml');
+    writeFileSync(config, `certificates:\n  - domains: [a.test]\nnginx:\n  pid-file: ${pidFile}\n`);
+  });
+
+  afterAll(async () => {
+    await nginx?.stop();
+    await removeTempDir(dir);
+  });
+
+  const usePidFile = (content: string | null) => {
+    if (content === null) rmSync(pidFile, { force: true });
+    else writeFileSync(pidFile, content);
+  };
+
+  it('checks the running configuration, then sends SIGHUP: new workers', async () => {
+    usePidFile(readFileSync(nginx!.pidFile, 'utf8'));
+    const before = await nginx!.workers();
+    const r = await reload();
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(`nginx (pid ${nginx!.pid}) reloaded\n`);
+    expect(r.exitCode).toBe(0);
+    expect(await waitFor(async () => (await nginx!.workers()).every((w) => !before.includes(w)), 5000)).toBe(true);
+  });
+
+  it('refuses when nginx -t fails on the running configuration, and sends no SIGHUP', async () => {
+    usePidFile(`${nginx!.pid}\n`);
+    const saved = readFileSync(servers, 'utf8');
+    appendFileSync(servers, 'this is not nginx;\n');
+    try {
+      const before = await nginx!.workers();
+      const sighups = errorLogSighups();
+      const r = await reload();
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toContain(`not reloading nginx (pid ${nginx!.pid}): its configuration does not pass "nginx -t -q -p ${nginx!.prefix}`);
+      expect(r.stderr).toContain('[emerg] unknown directive "this"');
+      await new Promise((res) => setTimeout(res, 300));
+      expect(await nginx!.workers()).toEqual(before);
+      expect(errorLogSighups()).toBe(sighups);
+    } finally {
+      writeFileSync(servers, saved);
+    }
+  });
+
+  it.each([
+    ['missing', null, /pid file .* does not exist/],
+    ['empty', '', /pid file .* is empty/],
+    ['garbage', 'nginx.pid\n', /does not hold a process id: "nginx.pid"/],
+    ['a negative number', '-1', /does not hold a process id/],
+  ])('refuses a pid file that is %s', async (_what, content, message) => {
+    usePidFile(content);
+    const r = await reload();
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('refuses a live process that is not nginx, which stays alive', async () => {
+    // sleep dies of SIGHUP: had it been signalled, it would be gone.
+    const bystander = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      usePidFile(`${bystander.pid}\n`);
+      const r = await reload();
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toContain(`names process ${bystander.pid} ("sleep"), which is not nginx: refusing to signal it`);
+      await new Promise((res) => setTimeout(res, 200));
+      expect(isProcessAlive(bystander.pid!)).toBe(true);
+      expect(bystander.exitCode).toBeNull();
+    } finally {
+      bystander.kill('SIGKILL');
+    }
+  });
+
+  it('refuses an nginx worker (not the master), which keeps running', async () => {
+    const [worker] = await nginx!.workers();
+    usePidFile(`${worker}\n`);
+    const r = await reload();
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain('which is an nginx worker process, not the master');
+    expect(await nginx!.workers()).toContain(worker);
+  });
+
+  it('refuses a process that has exited (stale pid file)', async () => {
+    const gone = spawn('true', { stdio: 'ignore' });
+    await new Promise((res) => gone.on('exit', res));
+    usePidFile(`${gone.pid}\n`);
+    const r = await reload();
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain(`names process ${gone.pid}, which is not running (a stale pid file)`);
+  });
+
+  it('--json reports the refusal for scripts', async () => {
+    usePidFile('');
+    const r = await runBin(bins.certWrap, ['reload', '-c', config, '--json']);
+    expect(r.exitCode).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, reason: 'pid-file-empty' });
+  });
+});
