@@ -23,7 +23,7 @@ const STEPS: [RegExp, string][] = [
 export function createProgress(stream: NodeJS.WriteStream, opts: { live: boolean; color: boolean; redact?: (s: string) => string }): Progress {
   const c = painter(opts.color);
   const redact = opts.redact ?? ((s: string) => s);
-  let current: { name: string; index: number; total: number; step: string; since: number } | null = null;
+  let current: { name: string; index: number; total: number; step: string; stepIndex: number; since: number } | null = null;
   let timer: NodeJS.Timeout | null = null;
   let shown = false;
 
@@ -46,7 +46,7 @@ export function createProgress(stream: NodeJS.WriteStream, opts: { live: boolean
 
   return {
     start(name, index, total) {
-      current = { name, index, total, step: 'starting certbot', since: performance.now() };
+      current = { name, index, total, step: 'starting certbot', stepIndex: -1, since: performance.now() };
       if (opts.live) {
         timer ??= setInterval(draw, 200);
         timer.unref();
@@ -56,7 +56,12 @@ export function createProgress(stream: NodeJS.WriteStream, opts: { live: boolean
       }
     },
     line(name, text) {
-      if (current) for (const [re, step] of STEPS) if (re.test(text)) current.step = step;
+      // Steps only move forward, whatever order certbot's stdout and stderr arrive in.
+      const i = STEPS.findIndex(([re]) => re.test(text));
+      if (current && i > current.stepIndex) {
+        current.step = STEPS[i]![1];
+        current.stepIndex = i;
+      }
       print(`${c.dim(`${name} |`)} ${redact(text)}`);
     },
     done(name, summary) {
