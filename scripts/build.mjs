@@ -1,7 +1,7 @@
 // Build: generate the config validator and the precompiled templates (so the
 // shipped commands load neither ajv nor handlebars' compiler), then bundle each
 // command into dist/ so start-up reads one file.
-import { mkdirSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
@@ -39,8 +39,22 @@ writeFileSync(
   `import type { TemplateSpecification } from 'handlebars';\nexport declare const specs: Record<${names.map((n) => JSON.stringify(n.replace(/\.hbs$/, ''))).join(' | ')}, TemplateSpecification>;\n`,
 );
 
-// 3. One bundle per command.
+// 3. One bundle per command, in a clean dist/ (and, for `npm run demo`, the demo with its test harness).
+if (process.argv.includes('--demo')) {
+  await build({
+    entryPoints: [join(root, 'scripts/demo.ts')],
+    outfile: join(root, '.tmp/demo.js'),
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    banner: { js: "import { createRequire as __cwCreateRequire } from 'node:module'; const require = __cwCreateRequire(import.meta.url);" },
+    logLevel: 'warning',
+  });
+}
+
 const commands = ['gen-nginx', 'cert-wrap'];
+rmSync(join(root, 'dist'), { recursive: true, force: true });
 await build({
   entryPoints: Object.fromEntries(commands.map((c) => [c, join(root, 'src/cli', `${c}.ts`)])),
   outdir: join(root, 'dist'),

@@ -68,6 +68,12 @@ function findRepoRoot(start: string): string | null {
   }
 }
 
+/** Set once the demo is interrupted (Ctrl-C): the main flow then stops quietly. */
+let interrupted = false;
+
+/** The command running right now, so an interrupted demo can stop it before anything else. */
+let running: { exited: Promise<number>; kill: (signal: NodeJS.Signals) => void } | undefined;
+
 /**
  * Run `node bin/NAME.js ARGS` from the repository, its output streamed to ours
  * (indented, so it stands apart from the explanations). Resolves to the exit code.
@@ -75,8 +81,17 @@ function findRepoRoot(start: string): string | null {
 function runCommand(root: string, name: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const bin = path.join(root, 'bin', `${name}.js`);
   process.stdout.write(dim(`   $ ${name} ${args.join(' ')}\n`));
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<number>((resolve) => {
+    // A process group of its own, so that stopping it reaches certbot under it too.
+    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const kill = (signal: NodeJS.Signals): void => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, signal);
+      } catch {
+        // already gone
+      }
+    };
+    running = { exited: Promise.resolve(0), kill };
     const relay = (from: NodeJS.ReadableStream, to: NodeJS.WriteStream): Promise<void> =>
       new Promise((done) => {
         let pending = '';
@@ -101,6 +116,27 @@ function runCommand(root: string, name: string, args: string[], env: NodeJS.Proc
       void streams.then(() => resolve(code ?? (signal !== null ? 128 : 1)));
     });
   });
+  if (running !== undefined) running.exited = exited;
+  void exited.then(() => {
+    running = undefined;
+  });
+  return exited;
+}
+
+/** Stop the running command, if any: SIGTERM, then SIGKILL after 5 s. */
+async function stopRunning(): Promise<void> {
+  const current = running;
+  if (current === undefined) return;
+  current.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), 5_000);
+  });
+  if ((await Promise.race([current.exited, late])) === 'late') {
+    current.kill('SIGKILL');
+    await current.exited;
+  }
+  clearTimeout(timer);
 }
 
 function describeCert(pem: string): string[] {
@@ -144,7 +180,7 @@ async function main(): Promise<number> {
   const here = path.dirname(fileURLToPath(import.meta.url));
   const root = findRepoRoot(here) ?? findRepoRoot(process.cwd());
   if (root === null) {
-    process.stderr.write(`demo: cannot find the cert-wrap repository above ${here} or ${process.cwd()}\n`);
+    process.stderr.write(`demo: cannot find the cert-wrap repository above ${here} or ${process.cwd()}; run it from the repository (npm run demo)\n`);
     return 2;
   }
   for (const name of ['gen-nginx', 'cert-wrap']) {
@@ -167,6 +203,7 @@ async function main(): Promise<number> {
   let cleaning: Promise<void> | undefined;
   const cleanup = (): Promise<void> => {
     cleaning ??= (async () => {
+      await stopRunning();
       const results = await Promise.allSettled([nginx?.stop(), pebble?.stop()]);
       for (const r of results) {
         if (r.status === 'rejected') process.stderr.write(`demo: while stopping: ${String(r.reason)}\n`);
@@ -176,6 +213,7 @@ async function main(): Promise<number> {
     return cleaning;
   };
   const onSignal = (signal: NodeJS.Signals): void => {
+    interrupted = true;
     process.stderr.write(`\ndemo: ${signal}, stopping what it started...\n`);
     void cleanup().finally(() => process.exit(130));
   };
@@ -234,6 +272,7 @@ async function main(): Promise<number> {
     info(`config: ${configFile}`);
     process.stdout.write(dim(readFileSync(configFile, 'utf8').replace(/^/gm, '   > ')) + '\n');
     if ((await runCommand(root, 'gen-nginx', ['--output', generated, configFile])) !== 0) {
+      if (interrupted) return 130;
       process.stderr.write('demo: gen-nginx failed\n');
       return 1;
     }
@@ -270,6 +309,7 @@ async function main(): Promise<number> {
     );
     const t0 = Date.now();
     const obtained = await runCommand(root, 'cert-wrap', ['obtain', '-c', configFile], env);
+    if (interrupted) return 130;
     info(`cert-wrap obtain exited ${obtained} after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const live = path.join(dirs.configDir, 'live', CERT_NAME);
     if (obtained !== 0 || !existsSync(path.join(live, 'cert.pem'))) {
@@ -281,8 +321,15 @@ async function main(): Promise<number> {
     step('The issued certificate', `${path.join(live, 'cert.pem')}:`);
     for (const line of describeCert(await readFile(path.join(live, 'cert.pem'), 'utf8'))) info(line);
     const access = await readFile(nginx.accessLog, 'utf8').catch(() => '');
-    const fetched = access.split('\n').filter((l) => l.includes('/.well-known/acme-challenge/') && / 200 /.test(l)).length;
-    info(`nginx served ${fetched} challenge token(s) to Pebble (see ${nginx.accessLog})`);
+    const tokens = access
+      .split('\n')
+      .map((l) => /"GET \/\.well-known\/acme-challenge\/([^ "]+) [^"]*" 200 /.exec(l)?.[1])
+      .filter((t): t is string => t !== undefined);
+    info(
+      `nginx answered ${tokens.length} challenge request(s) for ${new Set(tokens).size} token(s), one per name;` +
+        ' Pebble fetches each token several times, as Let\'s Encrypt does from several places.',
+    );
+    info(`(see ${nginx.accessLog})`);
 
     step('Where everything is');
     info(`config:             ${configFile}`);
@@ -300,11 +347,12 @@ async function main(): Promise<number> {
     process.stdout.write('output into /etc/nginx/conf.d/, and run `cert-wrap obtain -c site.yaml` from cron or a timer.\n');
     code = 0;
   } catch (err) {
+    if (interrupted) return 130;
     process.stderr.write(`demo: ${(err as Error).message}\n`);
     code = 1;
   } finally {
     await cleanup();
-    process.stdout.write(`\n${dim(`stopped nginx and Pebble; done in ${((Date.now() - started) / 1000).toFixed(1)} s`)}\n`);
+    if (!interrupted) process.stdout.write(`\n${dim(`stopped nginx and Pebble; done in ${((Date.now() - started) / 1000).toFixed(1)} s`)}\n`);
   }
   return code;
 }

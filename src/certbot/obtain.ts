@@ -28,6 +28,8 @@ export function planObtain(config: Config, certs: Certificate[], opts: { deployH
 
 export interface ExecuteDeps {
   run(run: PlannedRun): Promise<CertbotResult>;
+  /** True once the run was interrupted: no further certificate is started. */
+  stopped?(): boolean;
   logTail(): string;
   onStart?(run: PlannedRun, index: number, total: number): void;
   onDone?(run: PlannedRun, report: CertReport): void;
@@ -36,11 +38,14 @@ export interface ExecuteDeps {
 export async function executeObtain(plan: PlannedRun[], deps: ExecuteDeps): Promise<CertReport[]> {
   const reports: CertReport[] = [];
   for (const [index, run] of plan.entries()) {
+    if (deps.stopped?.()) break;
     deps.onStart?.(run, index, plan.length);
     const result = await deps.run(run);
     const outcome: Outcome = result.spawnError
       ? { kind: 'failed', class: 'other', reason: `cannot run certbot: ${result.spawnError}` }
-      : classify(result.exitCode, result.output, result.exitCode === 0 ? '' : deps.logTail());
+      : result.killedBy
+        ? { kind: 'failed', class: 'other', reason: `interrupted: certbot was stopped by ${result.killedBy}` }
+        : classify(result.exitCode, result.output, result.exitCode === 0 ? '' : deps.logTail());
     const report: CertReport = {
       name: run.cert.name,
       domains: run.cert.domains,

@@ -12,16 +12,25 @@ export interface CertbotResult {
   seconds: number;
   /** certbot could not be started at all (ENOENT, EACCES). */
   spawnError: string | null;
+  /** certbot was stopped by this signal (the run was interrupted). */
+  killedBy: string | null;
 }
 
 export async function runCertbot(
   binary: string,
   args: string[],
-  opts: { env?: Record<string, string>; onLine?: (line: string) => void },
+  opts: { env?: Record<string, string>; onLine?: (line: string) => void; signal?: AbortSignal },
 ): Promise<CertbotResult> {
   const { execa } = await import('execa');
   const started = performance.now();
-  const child = execa(binary, args, { all: true, reject: false, stdin: 'ignore', env: opts.env, buffer: { all: true, stdout: false, stderr: false } });
+  const child = execa(binary, args, {
+    all: true,
+    reject: false,
+    stdin: 'ignore',
+    env: opts.env,
+    buffer: { all: true, stdout: false, stderr: false },
+    ...(opts.signal ? { cancelSignal: opts.signal } : {}),
+  });
   const lines: string[] = [];
   for await (const line of child.iterable({ from: 'all' })) {
     lines.push(String(line));
@@ -29,12 +38,14 @@ export async function runCertbot(
   }
   const result = await child;
   const seconds = (performance.now() - started) / 1000;
-  const failedToStart = result.failed && result.exitCode === undefined;
+  const killedBy = result.signal ?? (result.isCanceled ? 'SIGTERM' : null);
+  const failedToStart = result.failed && result.exitCode === undefined && killedBy === null;
   return {
     exitCode: result.exitCode ?? 1,
     output: lines.join('\n'),
     seconds,
     spawnError: failedToStart ? (result.originalMessage ?? result.shortMessage ?? 'cannot start certbot') : null,
+    killedBy,
   };
 }
 

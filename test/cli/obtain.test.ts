@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { bins, repoRoot, runBin, writeConfig } from '../support/cli.js';
 
@@ -109,5 +110,18 @@ describe('cert-wrap obtain (certbot replaced by a stand-in)', () => {
     expect(second.stderr).toContain('waiting up to 20 s for another cert-wrap run');
     // the stand-in's invocations did not overlap: two runs, one after the other
     expect(calls(s.log)).toHaveLength(2);
+  });
+
+  it('SIGTERM stops the run: no further certificate, lock released, exit 143', async () => {
+    const s = setup('  - name: slow-one\n    domains: [a.example.org]\n  - name: two\n    domains: [b.example.org]\n');
+    const run = execa(process.execPath, [bins.certWrap, 'obtain', '-c', s.file], { reject: false, env: s.env, stdin: 'ignore' });
+    await new Promise((res) => setTimeout(res, 700));
+    run.kill('SIGTERM');
+    const r = await run;
+    expect(r.exitCode).toBe(143);
+    expect(r.stderr).toContain('cert-wrap: interrupted by SIGTERM; 1 of 2 certificates were attempted');
+    expect(calls(s.log)).toHaveLength(1);
+    const next = await runBin(bins.certWrap, ['obtain', '-c', s.file, '--cert', 'two', '--lock-timeout', '0.5'], { env: s.env });
+    expect(next.exitCode).toBe(0); // the lock was released
   });
 });

@@ -52,19 +52,35 @@ export async function obtain(args: ObtainArgs): Promise<number> {
   );
   const markerDir = mkdtempSync(join(tmpdir(), 'cert-wrap-'));
   const marker = join(markerDir, 'reload');
+  // Ctrl-C or SIGTERM: stop the running certbot, start no other, clean up, exit 128+N.
+  const abort = new AbortController();
+  let interrupted: NodeJS.Signals | null = null;
+  const onSignal = (sig: NodeJS.Signals) => {
+    interrupted = sig;
+    abort.abort();
+  };
+  // `on`, not `once`: execa's exit handler re-raises the signal when it finds no other listener.
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
   try {
     const reports = await executeObtain(plan, {
-      run: (run) => runCertbot(config.certbot, run.args, { env: { [RELOAD_MARKER_ENV]: marker }, onLine: (l) => progress.line(run.cert.name, l) }),
+      run: (run) =>
+        runCertbot(config.certbot, run.args, { env: { [RELOAD_MARKER_ENV]: marker }, signal: abort.signal, onLine: (l) => progress.line(run.cert.name, l) }),
+      stopped: () => interrupted !== null,
       logTail: () => readLogTail(config),
       onStart: (run, i, n) => progress.start(run.cert.name, i, n),
       onDone: (run, r) => progress.done(run.cert.name, `${outcomeText(r)} in ${r.seconds.toFixed(1)} s${r.reason ? `: ${r.reason}` : ''}`),
     });
     const reload = await reloadIfDeployed(config, marker);
     progress.close();
+    if (interrupted) {
+      process.stderr.write(`cert-wrap: interrupted by ${interrupted}; ${reports.length} of ${plan.length} certificates were attempted\n`);
+      return interrupted === 'SIGINT' ? 130 : 143;
+    }
     const summary: RunSummary = { ok: reports.every((r) => r.outcome !== 'failed') && reload.ok, certificates: reports, reload };
     process.stdout.write(args.json ? `${JSON.stringify(summary, null, 2)}\n` : formatTable(summary, useColor(process.stdout)));
     return summary.ok ? 0 : 1;
   } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
     progress.close();
     rmSync(markerDir, { recursive: true, force: true });
     await lock.release();
