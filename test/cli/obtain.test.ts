@@ -124,4 +124,14 @@ describe('cert-wrap obtain (certbot replaced by a stand-in)', () => {
     const next = await runBin(bins.certWrap, ['obtain', '-c', s.file, '--cert', 'two', '--lock-timeout', '0.5'], { env: s.env });
     expect(next.exitCode).toBe(0); // the lock was released
   });
+
+  it('on a terminal, a live status line shows the certificate, its step and the elapsed time', async () => {
+    const s = setup('  - name: slow-one\n    domains: [a.example.org]\n');
+    // `script` gives the command a real pseudo-terminal.
+    const cmd = `${process.execPath} ${bins.certWrap} obtain -c ${s.file}`;
+    const r = await execa('script', ['-qec', cmd, '/dev/null'], { reject: false, env: { ...s.env, CI: '', NO_COLOR: '' }, extendEnv: true });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/\[1\/1\] slow-one: answering challenges \(1\.\d+s\)/);
+    expect(r.stdout).toContain('\r\u001b[K'); // the status line is rewritten in place
+  });
 });

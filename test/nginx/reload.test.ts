@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bins, runBin } from '../support/cli.js';
@@ -119,5 +119,48 @@ describe.skipIf(!ok)('cert-wrap reload against a real nginx and real bystander p
     const r = await runBin(bins.certWrap, ['reload', '-c', config, '--json']);
     expect(r.exitCode).toBe(1);
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, reason: 'pid-file-empty' });
+  });
+
+  describe('cert-wrap deploy-hook (as certbot runs it)', () => {
+    const deploy = (hook: string, env: Record<string, string> = {}) => {
+      writeFileSync(config, `certificates:\n  - name: site\n    domains: [a.test]\n    deploy-hook: ${JSON.stringify(hook)}\nnginx:\n  pid-file: ${pidFile}\n`);
+      return runBin(bins.certWrap, ['deploy-hook', '-c', config], { env: { RENEWED_LINEAGE: '/etc/letsencrypt/live/site', RENEWED_DOMAINS: 'a.test', ...env } });
+    };
+
+    it("runs the certificate's own hook in a shell with certbot's environment, then reloads nginx", async () => {
+      usePidFile(`${nginx!.pid}\n`);
+      const out = join(dir!, 'hook-env');
+      const before = await nginx!.workers();
+      const r = await deploy(`echo "$RENEWED_LINEAGE|$RENEWED_DOMAINS" > ${out}`);
+      expect(r.stderr).toBe(`cert-wrap deploy-hook: nginx (pid ${nginx!.pid}) reloaded\n`);
+      expect(r.exitCode).toBe(0);
+      expect(readFileSync(out, 'utf8')).toBe('/etc/letsencrypt/live/site|a.test\n');
+      expect(await waitFor(async () => (await nginx!.workers()).every((w) => !before.includes(w)), 5000)).toBe(true);
+    });
+
+    it('a failing hook does not stop the reload; both are reported; exit 1', async () => {
+      usePidFile(`${nginx!.pid}\n`);
+      const before = await nginx!.workers();
+      const r = await deploy('exit 7');
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toContain('deploy-hook of certificate site failed (exit code 7): exit 7');
+      expect(r.stderr).toContain(`nginx (pid ${nginx!.pid}) reloaded`);
+      expect(await waitFor(async () => (await nginx!.workers()).every((w) => !before.includes(w)), 5000)).toBe(true);
+    });
+
+    it('a refused reload is reported after a hook that succeeded; exit 1', async () => {
+      usePidFile(null);
+      const out = join(dir!, 'hook-ran');
+      const r = await deploy(`touch ${out}`);
+      expect(r.exitCode).toBe(1);
+      expect(existsSync(out)).toBe(true);
+      expect(r.stderr).toMatch(/not reloading nginx: pid file .* does not exist/);
+    });
+
+    it('without RENEWED_LINEAGE it explains that certbot runs it (exit 2)', async () => {
+      const r = await runBin(bins.certWrap, ['deploy-hook', '-c', config]);
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr).toContain('deploy-hook is run by certbot after an issuance, with RENEWED_LINEAGE set');
+    });
   });
 });
