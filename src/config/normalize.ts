@@ -7,7 +7,7 @@ import { basename } from 'node:path';
 import { ConfigError, type ConfigIssue, formatPath, type PathPart, showValue } from '../lib/errors.js';
 import { normalizeDomain } from './domain.js';
 import * as rules from './rules.js';
-import { type Certificate, type Config, DEFAULTS, type Location, type RawConfig } from './types.js';
+import { type Certificate, type Config, DEFAULTS, type Location, type RawConfig, type RenewBefore } from './types.js';
 
 type Check = (value: string) => string | null;
 
@@ -33,6 +33,13 @@ export function normalize(raw: RawConfig, sourcePath: string): Config {
   check(['eab-hmac-key'], raw['eab-hmac-key'], rules.checkSecret);
   const listen = raw.nginx?.listen ?? [...DEFAULTS.listen];
   listen.forEach((value, i) => check(['nginx', 'listen', i], value, rules.checkListen));
+  const httpsListen = raw.nginx?.['https-listen'] ?? [...DEFAULTS.httpsListen];
+  httpsListen.forEach((value, i) => check(['nginx', 'https-listen', i], value, rules.checkHttpsListen));
+  const certsDir = stripTrailingSlash(check(['certs-dir'], raw['certs-dir'], rules.checkWebroot) ?? DEFAULTS.certsDir);
+  const renewBefore = parseRenewBefore(raw['renew-before']);
+  if (renewBefore && 'fraction' in renewBefore && !(renewBefore.fraction > 0 && renewBefore.fraction < 1)) {
+    issues.push({ path: ['renew-before'], message: `${showValue(raw['renew-before'])} must be a share of the lifetime between 0 and 1 (e.g. "33%" or "1/3")` });
+  }
   if (raw['rsa-key-size'] !== undefined && raw['key-type'] === 'ecdsa') {
     issues.push({ path: ['rsa-key-size'], message: 'is set, but key-type is "ecdsa": remove one of them' });
   }
@@ -45,6 +52,8 @@ export function normalize(raw: RawConfig, sourcePath: string): Config {
     sourceName: basename(sourcePath),
     sourcePath,
     webroot,
+    certsDir,
+    renewBefore,
     certificates,
     email: raw.email ?? null,
     server: raw.server ?? null,
@@ -58,12 +67,22 @@ export function normalize(raw: RawConfig, sourcePath: string): Config {
     logsDir: raw['logs-dir'] ?? null,
     nginx: {
       listen: listen.map((l) => l.trim().replace(/ +/g, ' ')),
+      httpsListen: httpsListen.map((l) => l.trim().replace(/ +/g, ' ')),
       pidFile: raw.nginx?.['pid-file'] ?? DEFAULTS.pidFile,
       binary: raw.nginx?.binary ?? DEFAULTS.nginxBinary,
       confFile: raw.nginx?.['conf-file'] ?? null,
       prefix: raw.nginx?.prefix ?? null,
     },
   };
+}
+
+function parseRenewBefore(value: number | string | undefined): RenewBefore {
+  if (value === undefined) return null;
+  if (typeof value === 'number') return { days: value };
+  const text = value.replace(/\s+/g, '');
+  if (text.endsWith('%')) return { fraction: Number(text.slice(0, -1)) / 100 };
+  const [a, b] = text.split('/').map(Number);
+  return { fraction: a! / b! };
 }
 
 function stripTrailingSlash(path: string): string {
@@ -123,7 +142,15 @@ function normalizeCertificates(raw: RawConfig, issues: ConfigIssue[], check: Che
     } else if (hooks.authenticationHook === null) {
       issues.push({ path: at('authentication-hook'), message: `is required with challenge: ${challenge} (certbot's manual plugin cannot answer the challenge without it)` });
     }
-    return { index, name, domains, challenge, ...hooks };
+    const https = rc.https === undefined || rc.https === false ? null : { body: rc.https === true ? [] : (rc.https.body ?? []).map((d) => d.trim()) };
+    https?.body.forEach((d, j) => check(at('https', 'body', j), d, rules.checkDirective));
+    const deploy = (rc.deploy ?? []).map((d, j) => {
+      check(at('deploy', j, 'directory'), d.directory, rules.checkAbsolutePath);
+      check(at('deploy', j, 'owner'), d.owner, rules.checkAccountName);
+      check(at('deploy', j, 'group'), d.group, rules.checkAccountName);
+      return { directory: stripTrailingSlash(d.directory), owner: d.owner ?? null, group: d.group ?? null, mode: d.mode === undefined ? DEFAULTS.deployMode : parseInt(d.mode, 8) };
+    });
+    return { index, name, domains, challenge, ...hooks, https, deploy };
   });
 }
 

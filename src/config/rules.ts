@@ -101,6 +101,18 @@ function isListenAddress(address: string): boolean {
   return false;
 }
 
+/** HTTPS listen lines: like the port-80 ones, plus http2; "ssl" is added by the renderer. */
+export function checkHttpsListen(value: string): string | null {
+  const params = value.trim().split(/ +/).slice(1).filter((p) => p !== 'http2' && p !== 'ssl');
+  return checkListen([value.trim().split(/ +/)[0] ?? '', ...params].join(' '));
+}
+
+/** A user or group: a name as useradd accepts it, or a numeric id. */
+export function checkAccountName(value: string): string | null {
+  if (!/^([a-z_][a-z0-9_-]{0,31}\$?|[0-9]{1,10})$/i.test(value)) return `${showValue(value)} is not a valid user or group name`;
+  return null;
+}
+
 const MODIFIERS = new Set(['=', '~', '~*', '^~']);
 
 /** The location's match: read it as nginx would read `location URI {`. */

@@ -18,7 +18,10 @@ type SchemaNode = { properties?: Record<string, SchemaNode>; items?: SchemaNode;
 export function schemaIssues(errors: readonly AjvError[], data: unknown): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const seen = new Set<string>();
+  // A failed oneOf says it all: drop the branches' own errors at the same place.
+  const oneOfAt = new Set(errors.filter((e) => e.keyword === 'oneOf').map((e) => e.instancePath));
   for (const err of errors) {
+    if (oneOfAt.has(err.instancePath) && err.keyword !== 'oneOf') continue;
     const path = toPath(err.instancePath, data);
     const secret = path.some((p) => SECRET_KEYS.has(String(p)));
     const issue = describe(err, path, secret ? HIDDEN : valueAt(data, path));
@@ -55,6 +58,10 @@ function describe(err: AjvError, path: PathPart[], value: unknown): ConfigIssue 
       return { path, message: `must not be empty or blank, not ${showValue(value)}` };
     case 'dependencies':
       return { path: [...path, String(p.missingProperty)], message: `is required when ${String(p.property)} is set` };
+    case 'oneOf':
+      return { path, message: `must be a number of days or a share of the lifetime such as "33%" or "1/3", not ${showValue(value)}` };
+    case 'exclusiveMinimum':
+      return { path, message: `must be greater than ${String(p.limit)}, not ${showValue(value)}` };
     case 'not':
       return { path, message: `must be false or a location object ({ uri, body }), not ${showValue(value)}` };
     default:

@@ -6,6 +6,15 @@ export interface RawCertificate {
   'authentication-hook'?: string;
   'cleanup-hook'?: string;
   'deploy-hook'?: string;
+  https?: boolean | { body?: string[] };
+  deploy?: RawDeployCopy[];
+}
+
+export interface RawDeployCopy {
+  directory: string;
+  owner?: string;
+  group?: string;
+  mode?: string;
 }
 
 export interface RawLocation {
@@ -16,6 +25,8 @@ export interface RawLocation {
 export interface RawConfig {
   $schema?: string;
   webroot?: string;
+  'certs-dir'?: string;
+  'renew-before'?: number | string;
   certificates: RawCertificate[];
   email?: string;
   server?: string;
@@ -28,7 +39,7 @@ export interface RawConfig {
   'config-dir'?: string;
   'work-dir'?: string;
   'logs-dir'?: string;
-  nginx?: { listen?: string[]; 'pid-file'?: string; binary?: string; 'conf-file'?: string; prefix?: string };
+  nginx?: { listen?: string[]; 'https-listen'?: string[]; 'pid-file'?: string; binary?: string; 'conf-file'?: string; prefix?: string };
 }
 
 /** One certificate of the normalized model: every default applied, names in ASCII. */
@@ -43,7 +54,21 @@ export interface Certificate {
   authenticationHook: string | null;
   cleanupHook: string | null;
   deployHook: string | null;
+  /** null: no HTTPS server; otherwise the directives it serves (possibly none). */
+  https: { body: string[] } | null;
+  deploy: DeployCopy[];
 }
+
+export interface DeployCopy {
+  directory: string;
+  owner: string | null;
+  group: string | null;
+  /** File mode of both copies. */
+  mode: number;
+}
+
+/** When renewal is due: days before expiry, or a share of the lifetime. null: the default rule. */
+export type RenewBefore = { days: number } | { fraction: number } | null;
 
 export interface Location {
   /** The location's arguments as nginx reads them: optional modifier, then the match. */
@@ -54,6 +79,7 @@ export interface Location {
 
 export interface NginxSettings {
   listen: string[];
+  httpsListen: string[];
   pidFile: string;
   binary: string;
   /** For `nginx -t` before a reload; null: what the running master was started with. */
@@ -74,6 +100,8 @@ export interface Config {
   /** Absolute path of the config file. */
   sourcePath: string;
   webroot: string;
+  certsDir: string;
+  renewBefore: RenewBefore;
   certificates: Certificate[];
   email: string | null;
   server: string | null;
@@ -92,6 +120,9 @@ export const DEFAULTS = {
   webroot: '/var/www',
   certbot: 'certbot',
   listen: ['80', '[::]:80'],
+  httpsListen: ['443', '[::]:443'],
+  certsDir: '/etc/cert-wrap/certs',
+  deployMode: 0o600,
   pidFile: '/var/run/nginx/pid',
   nginxBinary: 'nginx',
   defaultLocation: { uri: '/', body: ['return 301 https://$host$request_uri;'] },
