@@ -13,6 +13,8 @@ export interface CertbotRunOptions {
   deployHook: string;
   /** certbot --dry-run: talk to the CA's staging flow, save nothing. */
   dryRun: boolean;
+  /** certbot --force-renewal: cert-wrap decided that renewal is due (certbot would otherwise decide itself). */
+  forceRenewal: boolean;
 }
 
 export function certonlyArgs(config: Config, cert: Certificate, opts: CertbotRunOptions): string[] {
@@ -36,6 +38,7 @@ export function certonlyArgs(config: Config, cert: Certificate, opts: CertbotRun
   }
   if (config.eab !== null) args.push(`--eab-kid=${config.eab.kid}`, `--eab-hmac-key=${config.eab.hmacKey}`);
   args.push(`--deploy-hook=${opts.deployHook}`);
+  if (opts.forceRenewal) args.push('--force-renewal');
   if (opts.dryRun) args.push('--dry-run');
   return args;
 }

@@ -4,7 +4,7 @@
  * them in order, one at a time, and keeps going after a failure.
  */
 import type { Certificate, Config } from '../config/types.js';
-import { certonlyArgs } from './args.js';
+import { type CertbotRunOptions, certonlyArgs } from './args.js';
 import { classify, type FailureClass, type Outcome } from './outcome.js';
 import type { CertbotResult } from './run.js';
 
@@ -22,7 +22,7 @@ export interface CertReport {
   seconds: number;
 }
 
-export function planObtain(config: Config, certs: Certificate[], opts: { deployHook: string; dryRun: boolean }): PlannedRun[] {
+export function planObtain(config: Config, certs: Certificate[], opts: CertbotRunOptions): PlannedRun[] {
   return certs.map((cert) => ({ cert, args: certonlyArgs(config, cert, opts) }));
 }
 

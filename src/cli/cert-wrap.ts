@@ -6,13 +6,14 @@ import yargs, { type Argv } from 'yargs';
 import { VERSION } from '../lib/version.js';
 import { UsageError } from '../lib/errors.js';
 import { deployHookDef } from './defs/deploy-hook.js';
+import { planDef, renewDef, statusDef } from './defs/lifecycle.js';
 import { obtainDef } from './defs/obtain.js';
 import { reloadDef } from './defs/reload.js';
 import type { CommandDef } from './defs/types.js';
 import { runMain } from './run.js';
 
 /** In the order --help lists them. */
-export const COMMANDS: CommandDef[] = [obtainDef, reloadDef, deployHookDef];
+export const COMMANDS: CommandDef[] = [obtainDef, renewDef, statusDef, planDef, reloadDef, deployHookDef];
 
 export function parser(argv: string[], onRun: (code: number) => void): Argv {
   let y = yargs(argv)

@@ -1,6 +1,7 @@
 /** The end-of-run summary: a table for people, JSON for scripts. */
 import type { CertReport } from '../certbot/obtain.js';
 import { painter } from './color.js';
+import { formatColumns } from './table.js';
 
 export interface ReloadReport {
   attempted: boolean;
@@ -24,21 +25,11 @@ export function outcomeText(r: CertReport): string {
 export function formatTable(summary: RunSummary, color: boolean): string {
   const c = painter(color);
   const rows = summary.certificates.map((r) => [r.name, r.domains.join(', '), outcomeText(r), r.reason ?? '']);
-  const head = ['NAME', 'DOMAINS', 'OUTCOME', 'REASON'];
-  const widths = head.map((h, i) => Math.min(48, Math.max(h.length, ...rows.map((r) => r[i]!.length))));
-  const pad = (cells: string[]) =>
-    cells
-      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd();
-  const paintOutcome = (r: CertReport, text: string) => (r.outcome === 'failed' ? c.red(text) : r.outcome === 'issued' ? c.green(text) : text);
-  const lines = [c.bold(pad(head))];
-  summary.certificates.forEach((r, i) => {
-    const cells = rows[i]!;
-    const line = pad(cells);
-    const outcome = cells[2]!;
-    lines.push(line.replace(outcome, paintOutcome(r, outcome)));
-  });
+  const paintOutcome = (row: string[], column: number) => {
+    if (column !== 2) return null;
+    return row[2]!.startsWith('failed') ? c.red : row[2] === 'issued' ? c.green : null;
+  };
+  const lines = [formatColumns(['NAME', 'DOMAINS', 'OUTCOME', 'REASON'], rows, paintOutcome).trimEnd()];
   if (summary.reload.attempted || !summary.reload.ok) {
     lines.push('', summary.reload.ok ? summary.reload.message : c.red(summary.reload.message));
   }

@@ -6,7 +6,7 @@ import { parseConfig } from '../../src/config/load.js';
 const hook = deployHookCommand('/usr/bin/node', '/opt/cert-wrap/bin/cert-wrap.js', '/etc/cert-wrap/site.yaml');
 const argsFor = (yaml: string, index = 0, dryRun = false) => {
   const config = parseConfig(yaml, 'site.yaml', '/etc/cert-wrap/site.yaml');
-  return certonlyArgs(config, config.certificates[index]!, { deployHook: hook, dryRun });
+  return certonlyArgs(config, config.certificates[index]!, { deployHook: hook, dryRun, forceRenewal: false });
 };
 const snap = (name: string) => join(import.meta.dirname, '__snapshots__', `${name}.argv`);
 const show = (args: string[]) => `${args.join('\n')}\n`;

@@ -1,0 +1,71 @@
+/**
+ * cert-wrap renew: act on the plan. Only certificates that need something
+ * (obtain, reissue, renew) cause a certbot run, with --force-renewal when our
+ * rule says renewal is due, so the decision is the one `status` shows. When
+ * nothing is due, no certbot process is started at all.
+ */
+import type { CertReport } from '../../certbot/obtain.js';
+import { planObtain } from '../../certbot/obtain.js';
+import { loadConfig } from '../../config/load.js';
+import { recordSuccess } from '../../lifecycle/state.js';
+import { type CertStatus, statusOf } from '../../lifecycle/status.js';
+import { useColor } from '../color.js';
+import { formatTable, type RunSummary } from '../summary.js';
+import { ownDeployHook, selectCertificates } from './obtain.js';
+import { checkBeforeRunning, newProgress, runSession } from './session.js';
+import { writeMetrics } from './status.js';
+
+export interface RenewArgs {
+  config: string;
+  cert?: string[];
+  dryRun: boolean;
+  json: boolean;
+  lockTimeout: number;
+  metrics?: string;
+}
+
+export interface RenewSummary extends RunSummary {
+  /** true when at least one certificate was obtained, reissued or renewed. */
+  renewed: boolean;
+}
+
+export async function renew(args: RenewArgs): Promise<number> {
+  const config = loadConfig(args.config);
+  const statuses = statusOf(config, selectCertificates(config, args.cert ?? []), new Date());
+  const due = statuses.filter((s) => s.decision.action !== 'none');
+  const deployHook = ownDeployHook(config);
+  const plan = due.flatMap((s) => planObtain(config, [s.cert], { deployHook, dryRun: args.dryRun, forceRenewal: s.decision.action === 'renew' }));
+
+  let ran: CertReport[] = [];
+  let reload: RunSummary['reload'] = { attempted: false, ok: true, message: 'nginx not reloaded: nothing was renewed' };
+  if (plan.length > 0) {
+    checkBeforeRunning(config, plan);
+    const session = await runSession(config, plan, { lockTimeout: args.lockTimeout, progress: newProgress(config) });
+    if (session.interruptedExit !== null) return session.interruptedExit;
+    ran = session.reports;
+    reload = session.reload;
+  }
+  const byName = new Map(ran.map((r) => [r.name, r]));
+  const certificates = statuses.map((s) => byName.get(s.cert.name) ?? notDue(s));
+  const summary: RenewSummary = {
+    ok: certificates.every((r) => r.outcome !== 'failed') && reload.ok,
+    renewed: ran.some((r) => r.outcome === 'issued'),
+    certificates,
+    reload,
+  };
+  const now = new Date();
+  if (!args.dryRun) {
+    recordSuccess(
+      config.certsDir,
+      certificates.filter((r) => r.outcome === 'issued' || r.outcome === 'unchanged').map((r) => r.name),
+      now,
+    );
+  }
+  if (args.metrics) writeMetrics(args.metrics, statusOf(config, statuses.map((s) => s.cert), now), config.certsDir, now);
+  process.stdout.write(args.json ? `${JSON.stringify(summary, null, 2)}\n` : formatTable(summary, useColor(process.stdout)));
+  return summary.ok ? 0 : 1;
+}
+
+function notDue(s: CertStatus): CertReport {
+  return { name: s.cert.name, domains: s.cert.domains, outcome: 'unchanged', class: null, reason: `not due: ${s.decision.reason}`, seconds: 0 };
+}

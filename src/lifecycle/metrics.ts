@@ -1,0 +1,32 @@
+/** Prometheus textfile-collector metrics (node_exporter's --collector.textfile.directory). Pure. */
+import type { State } from './state.js';
+import type { CertStatus } from './status.js';
+
+const escapeLabel = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+
+export function renderMetrics(statuses: CertStatus[], state: State, now: Date): string {
+  const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
+  const families: [string, string, string, (s: CertStatus) => number | null][] = [
+    ['cert_wrap_certificate_not_after_seconds', 'gauge', 'Expiry of the certificate (Unix time).', (s) => (s.found ? seconds(s.found.notAfter) : null)],
+    ['cert_wrap_certificate_seconds_left', 'gauge', 'Seconds until the certificate expires, when the metrics were written.', (s) => (s.found ? seconds(s.found.notAfter) - seconds(now) : null)],
+    ['cert_wrap_certificate_renewal_due', 'gauge', '1 when the certificate needs an obtain, reissue or renewal.', (s) => (s.decision.action === 'none' ? 0 : 1)],
+    [
+      'cert_wrap_last_success_timestamp_seconds',
+      'gauge',
+      'Last time cert-wrap handled the certificate successfully (Unix time).',
+      (s) => {
+        const iso = state.certificates[s.cert.name]?.lastSuccess;
+        return iso ? seconds(new Date(iso)) : null;
+      },
+    ],
+  ];
+  const lines: string[] = [];
+  for (const [name, type, help, value] of families) {
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    for (const s of statuses) {
+      const v = value(s);
+      if (v !== null) lines.push(`${name}{certificate="${escapeLabel(s.cert.name)}"} ${v}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}

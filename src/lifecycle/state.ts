@@ -1,0 +1,33 @@
+/**
+ * What cert-wrap remembers between runs: when each certificate was last
+ * handled successfully (for the metrics). One small JSON file in certs-dir,
+ * replaced atomically.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../lib/atomic-write.js';
+
+export interface State {
+  certificates: Record<string, { lastSuccess: string }>;
+}
+
+export function statePath(certsDir: string): string {
+  return join(certsDir, 'state.json');
+}
+
+export function readState(certsDir: string): State {
+  try {
+    const data = JSON.parse(readFileSync(statePath(certsDir), 'utf8')) as Partial<State>;
+    return { certificates: data.certificates && typeof data.certificates === 'object' ? data.certificates : {} };
+  } catch {
+    return { certificates: {} };
+  }
+}
+
+export function recordSuccess(certsDir: string, names: string[], when: Date): void {
+  if (names.length === 0) return;
+  const state = readState(certsDir);
+  for (const name of names) state.certificates[name] = { lastSuccess: when.toISOString() };
+  mkdirSync(certsDir, { recursive: true, mode: 0o755 });
+  writeFileAtomic(statePath(certsDir), `${JSON.stringify(state, null, 2)}\n`);
+}
