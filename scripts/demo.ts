@@ -249,6 +249,7 @@ async function main(): Promise<number> {
           `webroot: ${q(webroot)}`,
           `server: ${q(pebble?.directoryUrl ?? '')}       # the ACME CA (Pebble here, Let's Encrypt by default)`,
           `config-dir: ${q(dirs.configDir)}`,
+          `certs-dir: ${q(path.join(d, 'certs'))}          # stable paths for nginx: certs/NAME/{fullchain,privkey}.pem`,
           `work-dir: ${q(dirs.workDir)}`,
           `logs-dir: ${q(dirs.logsDir)}`,
           'certificates:',

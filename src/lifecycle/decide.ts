@@ -39,12 +39,16 @@ export function decide(cert: Certificate, found: Inspection | null, now: Date, r
   const left = found.notAfter.getTime() - now.getTime();
   if (left <= 0) return { action: 'renew', reason: `expired ${days(-left)} ago`, dueAt };
   if (now.getTime() >= dueAt.getTime()) {
-    return { action: 'renew', reason: `${days(left)} left of ${days(lifetime)}; due since ${dueAt.toISOString()}`, dueAt };
+    return { action: 'renew', reason: `${days(left)} left of ${days(lifetime)}; due since ${iso(dueAt)}`, dueAt };
   }
-  return { action: 'none', reason: `${days(left)} left; due ${dueAt.toISOString()}`, dueAt };
+  return { action: 'none', reason: `${days(left)} left; due ${iso(dueAt)}`, dueAt };
 }
 
 function days(ms: number): string {
   const d = ms / DAY;
   return d >= 10 ? `${Math.floor(d)} days` : `${d.toFixed(1)} days`;
+}
+
+function iso(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

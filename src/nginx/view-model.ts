@@ -3,6 +3,7 @@
  * locations, how each value is quoted) is made here; templates only loop and insert.
  */
 import type { Config } from '../config/types.js';
+import { stablePaths } from '../lifecycle/paths.js';
 import { commentText, nginxQuote } from './quote.js';
 
 export interface ChallengeView {
@@ -15,6 +16,16 @@ export interface LocationView {
   body: string[];
 }
 
+export interface HttpsView {
+  listen: string[];
+  serverName: string;
+  certificate: string;
+  key: string;
+  challenge: ChallengeView | null;
+  /** Lines of the user's directives for the HTTPS server. */
+  body: string[];
+}
+
 export interface ServerView {
   name: string;
   /** Set when the certificate needs no port-80 server; the template writes a comment instead. */
@@ -23,6 +34,7 @@ export interface ServerView {
   serverName: string;
   challenge: ChallengeView | null;
   defaultLocation: LocationView | null;
+  https: HttpsView | null;
 }
 
 export interface FileView {
@@ -33,15 +45,25 @@ export interface FileView {
 
 export function buildView(config: Config): FileView {
   const challenge: ChallengeView = { root: nginxQuote(config.webroot) };
-  const defaultLocation = config.defaultLocation && {
-    uri: config.defaultLocation.uri,
-    body: config.defaultLocation.body.flatMap((d) => d.split(/\r?\n/).map((line) => line.trimEnd())),
-  };
+  const defaultLocation = config.defaultLocation && { uri: config.defaultLocation.uri, body: bodyLines(config.defaultLocation.body) };
   // Socket options (default_server, backlog, ipv6only, ...) may appear once per
   // address:port in all of nginx's config: the first server gets them, the others the address alone.
   const bareListen = config.nginx.listen.map((l) => l.split(' ')[0]!);
+  const httpsListen = config.nginx.httpsListen.map(withSsl);
+  const bareHttpsListen = config.nginx.httpsListen.map((l) => withSsl(l.split(' ')[0]!));
+  let firstHttps = true;
   const servers = config.certificates.map((cert, i): ServerView => {
     const needsChallenge = cert.challenge !== 'dns';
+    const paths = stablePaths(config.certsDir, cert.name);
+    const https: HttpsView | null = cert.https && {
+      listen: firstHttps ? httpsListen : bareHttpsListen,
+      serverName: cert.domains.join(' '),
+      certificate: nginxQuote(paths.fullchain),
+      key: nginxQuote(paths.privkey),
+      challenge: needsChallenge ? challenge : null,
+      body: bodyLines(cert.https.body),
+    };
+    if (https) firstHttps = false;
     return {
       name: cert.name,
       skipReason: !needsChallenge && !defaultLocation ? 'dns challenge and no default-location: no port-80 server needed' : null,
@@ -49,7 +71,19 @@ export function buildView(config: Config): FileView {
       serverName: cert.domains.join(' '),
       challenge: needsChallenge ? challenge : null,
       defaultLocation,
+      https,
     };
   });
   return { source: commentText(config.sourceName), webroot: commentText(config.webroot), servers };
+}
+
+/** Directive entries as lines; a multi-line directive keeps its own relative indentation. */
+function bodyLines(entries: string[]): string[] {
+  return entries.flatMap((d) => d.split(/\r?\n/).map((line) => line.trimEnd()));
+}
+
+/** "443" -> "443 ssl"; "[::]:443 http2" -> "[::]:443 ssl http2" (ssl once, right after the address). */
+function withSsl(listen: string): string {
+  const [address, ...params] = listen.split(' ');
+  return [address, 'ssl', ...params.filter((p) => p !== 'ssl')].join(' ');
 }

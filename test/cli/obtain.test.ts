@@ -11,7 +11,7 @@ function setup(certs: string, extra = '') {
   const file = writeConfig('placeholder');
   const dir = dirname(file);
   mkdirSync(join(dir, 'webroot'));
-  const text = `webroot: ${dir}/webroot\ncertbot: ${fake}\nconfig-dir: ${dir}/le\nnginx:\n  pid-file: ${dir}/nginx.pid\n${extra}certificates:\n${certs}`;
+  const text = `webroot: ${dir}/webroot\ncertbot: ${fake}\nconfig-dir: ${dir}/le\ncerts-dir: ${dir}/certs\nnginx:\n  pid-file: ${dir}/nginx.pid\n${extra}certificates:\n${certs}`;
   writeFileSync(file, text);
   const log = join(dir, 'certbot-calls.log');
   return { file, dir, log, env: { FAKE_CERTBOT_LOG: log } };

@@ -116,6 +116,7 @@ describe.skipIf(!ok)('cert-wrap obtain / reload against real certbot, nginx and 
     webroot,
     server: pebble?.directoryUrl ?? 'https://127.0.0.1:14000/dir',
     'config-dir': dirs.configDir,
+    'certs-dir': path.join(dir ?? '/nonexistent', 'certs'),
     'work-dir': dirs.workDir,
     'logs-dir': dirs.logsDir,
     certificates: list.map((c) => ({

@@ -1,6 +1,8 @@
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { bootstrap, opensslSelfSign } from '../../src/lifecycle/bootstrap.js';
 import { loadConfig } from '../../src/config/load.js';
 import { checkWithNginx } from '../../src/nginx/check.js';
 import { renderNginx } from '../../src/nginx/render.js';
@@ -16,7 +18,14 @@ const fixtures = join(repoRoot, 'fixtures');
 describe.skipIf(!ok)('the real nginx -t', () => {
   it.each(readdirSync(fixtures))('accepts the output of fixture %s', async (dir) => {
     const files = readdirSync(join(fixtures, dir));
-    const config = loadConfig(join(fixtures, dir, files.includes('config.yaml') ? 'config.yaml' : 'config.json'));
+    let config = loadConfig(join(fixtures, dir, files.includes('config.yaml') ? 'config.yaml' : 'config.json'));
+    if (config.certificates.some((c) => c.https)) {
+      // nginx -t loads the certificates: give them their stable paths first, as `cert-wrap bootstrap` does.
+      const certsDir = mkdtempSync(join(tmpdir(), 'cert-wrap-certs-'));
+      onTestFinished(() => rmSync(certsDir, { recursive: true, force: true }));
+      config = { ...config, certsDir, configDir: join(certsDir, 'no-letsencrypt') };
+      await bootstrap(config, config.certificates, { selfSign: opensslSelfSign, now: () => new Date() });
+    }
     const result = await checkWithNginx(nginx, renderNginx(config, await loadTemplates()), 'expected.conf');
     expect(result).toEqual({ ok: true });
   });

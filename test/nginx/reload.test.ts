@@ -25,7 +25,7 @@ describe.skipIf(!ok)('cert-wrap reload against a real nginx and real bystander p
     nginx = await startNginx({ dir, serversConf: servers });
     pidFile = join(dir, 'test.pid');
     config = join(dir, 'site.yaml');
-    writeFileSync(config, `certificates:\n  - domains: [a.test]\nnginx:\n  pid-file: ${pidFile}\n`);
+    writeFileSync(config, `certs-dir: ${dir}/certs\ncertificates:\n  - domains: [a.test]\nnginx:\n  pid-file: ${pidFile}\n`);
   });
 
   afterAll(async () => {
@@ -123,7 +123,7 @@ describe.skipIf(!ok)('cert-wrap reload against a real nginx and real bystander p
 
   describe('cert-wrap deploy-hook (as certbot runs it)', () => {
     const deploy = (hook: string, env: Record<string, string> = {}) => {
-      writeFileSync(config, `certificates:\n  - name: site\n    domains: [a.test]\n    deploy-hook: ${JSON.stringify(hook)}\nnginx:\n  pid-file: ${pidFile}\n`);
+      writeFileSync(config, `certs-dir: ${dir}/certs\ncertificates:\n  - name: site\n    domains: [a.test]\n    deploy-hook: ${JSON.stringify(hook)}\nnginx:\n  pid-file: ${pidFile}\n`);
       return runBin(bins.certWrap, ['deploy-hook', '-c', config], { env: { RENEWED_LINEAGE: '/etc/letsencrypt/live/site', RENEWED_DOMAINS: 'a.test', ...env } });
     };
 

@@ -1,13 +1,17 @@
 /**
  * cert-wrap deploy-hook: what certbot runs after each issuance (it stores the
  * command in the lineage's renewal config, so a plain `certbot renew` deploys
- * the same way). Runs the certificate's own deploy-hook, then reloads nginx;
- * a failure of one does not hide the other.
+ * the same way). Points the stable paths at the new lineage, makes the deploy
+ * copies, runs the certificate's own deploy-hook, then reloads nginx; a
+ * failure of one does not hide the others.
  */
 import { appendFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { loadConfig } from '../../config/load.js';
+import type { Certificate, Config } from '../../config/types.js';
 import { UsageError } from '../../lib/errors.js';
+import { deployCopies, describeCopy } from '../../deploy/copy.js';
+import { switchToLineage } from '../../lifecycle/bootstrap.js';
 import { reloadNginx } from '../../nginx/reload.js';
 import { RELOAD_MARKER_ENV } from '../../certbot/args.js';
 
@@ -21,15 +25,7 @@ export async function deployHook(args: { config: string }): Promise<number> {
   let failed = false;
 
   if (!cert) say(`lineage ${name} is not in ${config.sourceName}: no certificate deploy-hook to run`);
-  else if (cert.deployHook !== null) {
-    const { execa } = await import('execa');
-    // The user's hook runs in a shell on purpose, as certbot runs hooks, with the same environment.
-    const r = await execa('/bin/sh', ['-c', cert.deployHook], { stdio: 'inherit', reject: false });
-    if (r.exitCode !== 0) {
-      failed = true;
-      say(`deploy-hook of certificate ${name} failed (exit code ${r.exitCode ?? r.signal ?? 'unknown'}): ${cert.deployHook}`);
-    }
-  }
+  else failed = !(await deployCertificate(config, cert, lineage, say));
 
   const marker = process.env[RELOAD_MARKER_ENV];
   if (marker) {
@@ -41,4 +37,31 @@ export async function deployHook(args: { config: string }): Promise<number> {
     say(reload.message);
   }
   return failed ? 1 : 0;
+}
+
+/** Stable paths, deploy copies, then the certificate's own hook. False when any step failed. */
+async function deployCertificate(config: Config, cert: Certificate, lineage: string, say: (text: string) => void): Promise<boolean> {
+  let ok = true;
+  // The stable paths (what nginx's HTTPS servers name) now lead to the issued certificate.
+  try {
+    switchToLineage(config, cert, lineage);
+  } catch (err) {
+    ok = false;
+    say(`cannot point ${config.certsDir}/${cert.name} at ${lineage}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  // Copies with their own owner, group and mode, before the user's hook (which may restart what reads them).
+  for (const result of deployCopies(cert, lineage)) {
+    say(describeCopy(result));
+    if (result.error !== null) ok = false;
+  }
+  if (cert.deployHook !== null) {
+    const { execa } = await import('execa');
+    // The user's hook runs in a shell on purpose, as certbot runs hooks, with the same environment.
+    const r = await execa('/bin/sh', ['-c', cert.deployHook], { stdio: 'inherit', reject: false });
+    if (r.exitCode !== 0) {
+      ok = false;
+      say(`deploy-hook of certificate ${cert.name} failed (exit code ${r.exitCode ?? r.signal ?? 'unknown'}): ${cert.deployHook}`);
+    }
+  }
+  return ok;
 }

@@ -10,6 +10,7 @@ import type { Certificate, Config } from '../../config/types.js';
 import { UsageError } from '../../lib/errors.js';
 import { useColor } from '../color.js';
 import { formatTable, type RunSummary } from '../summary.js';
+import { bootstrapCertificates } from './bootstrap.js';
 import { checkBeforeRunning, newProgress, runSession } from './session.js';
 
 export interface ObtainArgs {
@@ -30,6 +31,7 @@ export async function obtain(args: ObtainArgs): Promise<number> {
     return 0;
   }
   checkBeforeRunning(config, plan);
+  if (!args.dryRun) await bootstrapCertificates(config, certs);
   const session = await runSession(config, plan, { lockTimeout: args.lockTimeout, progress: newProgress(config) });
   if (session.interruptedExit !== null) return session.interruptedExit;
   const summary: RunSummary = {

@@ -12,6 +12,7 @@ import { type CertStatus, statusOf } from '../../lifecycle/status.js';
 import { useColor } from '../color.js';
 import { formatTable, type RunSummary } from '../summary.js';
 import { ownDeployHook, selectCertificates } from './obtain.js';
+import { bootstrapCertificates } from './bootstrap.js';
 import { checkBeforeRunning, newProgress, runSession } from './session.js';
 import { writeMetrics } from './status.js';
 
@@ -40,6 +41,7 @@ export async function renew(args: RenewArgs): Promise<number> {
   let reload: RunSummary['reload'] = { attempted: false, ok: true, message: 'nginx not reloaded: nothing was renewed' };
   if (plan.length > 0) {
     checkBeforeRunning(config, plan);
+    if (!args.dryRun) await bootstrapCertificates(config, plan.map((p) => p.cert));
     const session = await runSession(config, plan, { lockTimeout: args.lockTimeout, progress: newProgress(config) });
     if (session.interruptedExit !== null) return session.interruptedExit;
     ran = session.reports;

@@ -39,3 +39,15 @@ export const renewDef: CommandDef = {
       .example('$0 renew -c site.yaml --json | jq .renewed', '"renewed or not" for scripts'),
   run: async (args) => (await import('../commands/renew.js')).renew(args as never),
 };
+
+export const bootstrapDef: CommandDef = {
+  name: 'bootstrap',
+  describe: 'give every certificate its stable paths (CERTS-DIR/NAME/{fullchain,privkey}.pem): the issued one, else a self-signed placeholder',
+  builder: (y) =>
+    y
+      .option('config', configOption)
+      .option('cert', certOption)
+      .option('json', jsonOption)
+      .example('$0 bootstrap -c site.yaml && nginx -t && systemctl reload nginx', 'first deploy: nginx can start with its HTTPS servers'),
+  run: async (args) => (await import('../commands/bootstrap.js')).bootstrap(args as never),
+};
