@@ -4,7 +4,8 @@
  * stderr, e.g. behind an AttributeError).
  */
 
-export type FailureClass = 'validation' | 'network' | 'rate-limited' | 'locked' | 'deploy' | 'other';
+/** `preflight`: held back by cert-wrap's own HTTP-01 check, never sent to the CA. */
+export type FailureClass = 'preflight' | 'validation' | 'network' | 'rate-limited' | 'locked' | 'deploy' | 'other';
 
 export type Outcome =
   | { kind: 'issued' }

@@ -6,14 +6,16 @@ import yargs, { type Argv } from 'yargs';
 import { VERSION } from '../lib/version.js';
 import { UsageError } from '../lib/errors.js';
 import { deployHookDef } from './defs/deploy-hook.js';
-import { planDef, renewDef, statusDef } from './defs/lifecycle.js';
+import { bootstrapDef, planDef, renewDef, statusDef } from './defs/lifecycle.js';
 import { obtainDef } from './defs/obtain.js';
+import { preflightDef } from './defs/preflight.js';
 import { reloadDef } from './defs/reload.js';
+import { scheduleDef } from './defs/schedule.js';
 import type { CommandDef } from './defs/types.js';
 import { runMain } from './run.js';
 
 /** In the order --help lists them. */
-export const COMMANDS: CommandDef[] = [obtainDef, renewDef, statusDef, planDef, reloadDef, deployHookDef];
+export const COMMANDS: CommandDef[] = [obtainDef, preflightDef, renewDef, scheduleDef, statusDef, planDef, bootstrapDef, reloadDef, deployHookDef];
 
 export function parser(argv: string[], onRun: (code: number) => void): Argv {
   let y = yargs(argv)

@@ -11,7 +11,7 @@ import { UsageError } from '../../lib/errors.js';
 import { useColor } from '../color.js';
 import { formatTable, type RunSummary } from '../summary.js';
 import { bootstrapCertificates } from './bootstrap.js';
-import { checkBeforeRunning, newProgress, runSession } from './session.js';
+import { checkBeforeRunning, holdBackUnreachable, inPlanOrder, newProgress, runSession } from './session.js';
 
 export interface ObtainArgs {
   config: string;
@@ -20,6 +20,8 @@ export interface ObtainArgs {
   dryRun: boolean;
   json: boolean;
   lockTimeout: number;
+  preflight: boolean;
+  resolve?: string[];
 }
 
 export async function obtain(args: ObtainArgs): Promise<number> {
@@ -32,11 +34,14 @@ export async function obtain(args: ObtainArgs): Promise<number> {
   }
   checkBeforeRunning(config, plan);
   if (!args.dryRun) await bootstrapCertificates(config, certs);
-  const session = await runSession(config, plan, { lockTimeout: args.lockTimeout, progress: newProgress(config) });
+  const progress = newProgress(config);
+  const checked = await holdBackUnreachable(config, plan, args, progress);
+  const session = await runSession(config, checked.plan, { lockTimeout: args.lockTimeout, progress });
   if (session.interruptedExit !== null) return session.interruptedExit;
+  const certificates = inPlanOrder(plan, session.reports, checked.heldBack);
   const summary: RunSummary = {
-    ok: session.reports.every((r) => r.outcome !== 'failed') && session.reload.ok,
-    certificates: session.reports,
+    ok: certificates.every((r) => r.outcome !== 'failed') && session.reload.ok,
+    certificates,
     reload: session.reload,
   };
   process.stdout.write(args.json ? `${JSON.stringify(summary, null, 2)}\n` : formatTable(summary, useColor(process.stdout)));

@@ -13,7 +13,7 @@ import { useColor } from '../color.js';
 import { formatTable, type RunSummary } from '../summary.js';
 import { ownDeployHook, selectCertificates } from './obtain.js';
 import { bootstrapCertificates } from './bootstrap.js';
-import { checkBeforeRunning, newProgress, runSession } from './session.js';
+import { checkBeforeRunning, holdBackUnreachable, inPlanOrder, newProgress, runSession } from './session.js';
 import { writeMetrics } from './status.js';
 
 export interface RenewArgs {
@@ -23,6 +23,8 @@ export interface RenewArgs {
   json: boolean;
   lockTimeout: number;
   metrics?: string;
+  preflight: boolean;
+  resolve?: string[];
 }
 
 export interface RenewSummary extends RunSummary {
@@ -42,9 +44,11 @@ export async function renew(args: RenewArgs): Promise<number> {
   if (plan.length > 0) {
     checkBeforeRunning(config, plan);
     if (!args.dryRun) await bootstrapCertificates(config, plan.map((p) => p.cert));
-    const session = await runSession(config, plan, { lockTimeout: args.lockTimeout, progress: newProgress(config) });
+    const progress = newProgress(config);
+    const checked = await holdBackUnreachable(config, plan, args, progress);
+    const session = await runSession(config, checked.plan, { lockTimeout: args.lockTimeout, progress });
     if (session.interruptedExit !== null) return session.interruptedExit;
-    ran = session.reports;
+    ran = inPlanOrder(plan, session.reports, checked.heldBack);
     reload = session.reload;
   }
   const byName = new Map(ran.map((r) => [r.name, r]));

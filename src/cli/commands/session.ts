@@ -13,6 +13,9 @@ import { preflight } from '../../certbot/preflight.js';
 import { readLogTail, runCertbot } from '../../certbot/run.js';
 import type { Config } from '../../config/types.js';
 import { DEFAULT_CONFIG_DIR } from '../../lifecycle/inspect.js';
+import { probeCertificates } from '../../preflight/http01.js';
+import { parseResolve } from '../../preflight/resolve.js';
+import { splitByPreflight } from '../../preflight/split.js';
 import { reloadNginx } from '../../nginx/reload.js';
 import { useColor } from '../color.js';
 import { createProgress, type Progress } from '../progress.js';
@@ -42,6 +45,49 @@ export function checkBeforeRunning(config: Config, plan: PlannedRun[]): void {
     plan.map((p) => p.cert),
   );
   if (problems.length > 0) throw new PreflightError(`cannot start:\n${problems.map((p) => `  - ${p.message}`).join('\n')}`);
+}
+
+export interface PreflightArgs {
+  preflight: boolean;
+  resolve?: string[];
+}
+
+/**
+ * The HTTP-01 preflight: certificates whose names do not serve a probe file
+ * through the webroot are held back (failed validations count against the
+ * CA's limits) and reported with what was seen.
+ */
+export async function holdBackUnreachable(
+  config: Config,
+  plan: PlannedRun[],
+  args: PreflightArgs,
+  progress: Progress,
+): Promise<{ plan: PlannedRun[]; heldBack: CertReport[] }> {
+  const resolve = parseResolve(args.resolve ?? []);
+  if (!args.preflight || !plan.some((p) => p.cert.challenge === null)) return { plan, heldBack: [] };
+  progress.note(`preflight: checking that nginx serves the challenge path of ${plan.filter((p) => p.cert.challenge === null).length} certificate(s)`);
+  const reports = await probeCertificates(
+    config,
+    plan.map((p) => p.cert),
+    { resolve },
+  );
+  const { fail } = splitByPreflight(reports);
+  const failed = new Map(fail.map((f) => [f.name, f.problems]));
+  const heldBack: CertReport[] = [];
+  for (const run of plan) {
+    const problems = failed.get(run.cert.name);
+    if (!problems) continue;
+    const reason = `preflight: ${problems.join('; ')}`;
+    heldBack.push({ name: run.cert.name, domains: run.cert.domains, outcome: 'failed', class: 'preflight', reason, seconds: 0 });
+    progress.note(`${run.cert.name}: not sent to the CA: ${problems.join('; ')}`);
+  }
+  return { plan: plan.filter((p) => !failed.has(p.cert.name)), heldBack };
+}
+
+/** Reports in config order: those of the runs and those held back before. */
+export function inPlanOrder(plan: PlannedRun[], ...reports: CertReport[][]): CertReport[] {
+  const byName = new Map(reports.flat().map((r) => [r.name, r]));
+  return plan.map((p) => byName.get(p.cert.name)).filter((r): r is CertReport => r !== undefined);
 }
 
 export async function runSession(config: Config, plan: PlannedRun[], opts: { lockTimeout: number; progress: Progress }): Promise<SessionResult> {

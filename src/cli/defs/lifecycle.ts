@@ -34,6 +34,8 @@ export const renewDef: CommandDef = {
       .option('dry-run', { type: 'boolean', default: false, describe: "pass certbot's --dry-run for the certificates that need something" })
       .option('json', jsonOption)
       .option('lock-timeout', { type: 'number', default: 60, describe: 'seconds to wait for another cert-wrap run on the same certbot directories' })
+      .option('preflight', { type: 'boolean', default: true, describe: 'first check that each webroot name serves a probe file over http (--no-preflight to skip)' })
+      .option('resolve', { type: 'string', array: true, describe: 'NAME:IP, like curl: where the preflight connects for NAME (repeatable)' })
       .option('metrics', metricsOption)
       .example('$0 renew -c /etc/cert-wrap/site.yaml', 'what the twice-daily schedule runs')
       .example('$0 renew -c site.yaml --json | jq .renewed', '"renewed or not" for scripts'),

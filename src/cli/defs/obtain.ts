@@ -11,6 +11,8 @@ export const obtainDef: CommandDef = {
       .option('dry-run', { type: 'boolean', default: false, describe: "pass certbot's --dry-run: a full test issuance, nothing saved" })
       .option('json', jsonOption)
       .option('lock-timeout', { type: 'number', default: 60, describe: 'seconds to wait for another cert-wrap run on the same certbot directories' })
+      .option('preflight', { type: 'boolean', default: true, describe: 'first check that each webroot name serves a probe file over http (--no-preflight to skip)' })
+      .option('resolve', { type: 'string', array: true, describe: 'NAME:IP, like curl: where the preflight connects for NAME (repeatable)' })
       .example('$0 obtain -c /etc/cert-wrap/site.yaml', 'obtain every certificate')
       .example('$0 obtain -c site.yaml --cert example.org --dry-run', 'test one certificate against the CA without saving anything')
       .example('$0 obtain -c site.yaml --print', 'show the certbot commands'),

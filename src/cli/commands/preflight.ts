@@ -1,0 +1,57 @@
+/**
+ * cert-wrap preflight: check that every name validated through the webroot
+ * serves a probe file, as the CA will fetch it, without asking the CA.
+ */
+import { loadConfig } from '../../config/load.js';
+import { UsageError } from '../../lib/errors.js';
+import { formatPreflightTable } from '../../preflight/format.js';
+import { probeCertificates } from '../../preflight/http01.js';
+import { parseResolve } from '../../preflight/resolve.js';
+import { splitByPreflight } from '../../preflight/split.js';
+import { useColor } from '../color.js';
+import { selectCertificates } from './obtain.js';
+
+export interface PreflightArgs {
+  config: string;
+  cert?: string[];
+  resolve?: string[];
+  json: boolean;
+  timeout: number;
+}
+
+export async function preflight(args: PreflightArgs): Promise<number> {
+  if (!Number.isFinite(args.timeout) || args.timeout <= 0 || args.timeout > 600) {
+    throw new UsageError(`--timeout ${String(args.timeout)}: give the seconds to wait for each request, more than 0 and at most 600`);
+  }
+  const resolve = parseResolve(args.resolve ?? []);
+  const config = loadConfig(args.config);
+  const certs = selectCertificates(config, args.cert ?? []);
+
+  // Ctrl-C or SIGTERM: drop the requests in flight, remove the probe file, exit 128+N.
+  const abort = new AbortController();
+  let interrupted: NodeJS.Signals | null = null;
+  const onSignal = (sig: NodeJS.Signals) => {
+    interrupted = sig;
+    abort.abort();
+  };
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  let reports;
+  try {
+    reports = await probeCertificates(config, certs, { resolve, timeoutMs: args.timeout * 1000, signal: abort.signal });
+  } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+  }
+  if (interrupted) {
+    process.stderr.write(`cert-wrap: interrupted by ${interrupted}; the probe file was removed\n`);
+    return interrupted === 'SIGINT' ? 130 : 143;
+  }
+
+  const split = splitByPreflight(reports);
+  const ok = split.fail.length === 0;
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify({ ok, webroot: config.webroot, certificates: reports, pass: split.pass, fail: split.fail }, null, 2)}\n`);
+  } else {
+    process.stdout.write(formatPreflightTable(reports, useColor(process.stdout)));
+  }
+  return ok ? 0 : 1;
+}
