@@ -132,7 +132,9 @@ describe.skipIf(!ok)('cert-wrap reload against a real nginx and real bystander p
       const out = join(dir!, 'hook-env');
       const before = await nginx!.workers();
       const r = await deploy(`echo "$RENEWED_LINEAGE|$RENEWED_DOMAINS" > ${out}`);
-      expect(r.stderr).toBe(`cert-wrap deploy-hook: nginx (pid ${nginx!.pid}) reloaded\n`);
+      // certbot shows a hook's stderr as "error output": success goes to stdout
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe(`cert-wrap deploy-hook: nginx (pid ${nginx!.pid}) reloaded\n`);
       expect(r.exitCode).toBe(0);
       expect(readFileSync(out, 'utf8')).toBe('/etc/letsencrypt/live/site|a.test\n');
       expect(await waitFor(async () => (await nginx!.workers()).every((w) => !before.includes(w)), 5000)).toBe(true);
@@ -144,7 +146,7 @@ describe.skipIf(!ok)('cert-wrap reload against a real nginx and real bystander p
       const r = await deploy('exit 7');
       expect(r.exitCode).toBe(1);
       expect(r.stderr).toContain('deploy-hook of certificate site failed (exit code 7): exit 7');
-      expect(r.stderr).toContain(`nginx (pid ${nginx!.pid}) reloaded`);
+      expect(r.stdout).toContain(`nginx (pid ${nginx!.pid}) reloaded`);
       expect(await waitFor(async () => (await nginx!.workers()).every((w) => !before.includes(w)), 5000)).toBe(true);
     });
 

@@ -21,7 +21,8 @@ export async function deployHook(args: { config: string }): Promise<number> {
   const config = loadConfig(args.config);
   const name = basename(lineage);
   const cert = config.certificates.find((c) => c.name === name);
-  const say = (text: string) => process.stderr.write(`cert-wrap deploy-hook: ${text}\n`);
+  // certbot shows a hook's stderr as "error output": only failures go there.
+  const say = (text: string, ok = true) => (ok ? process.stdout : process.stderr).write(`cert-wrap deploy-hook: ${text}\n`);
   let failed = false;
 
   if (!cert) say(`lineage ${name} is not in ${config.sourceName}: no certificate deploy-hook to run`);
@@ -34,24 +35,24 @@ export async function deployHook(args: { config: string }): Promise<number> {
   } else {
     const reload = await reloadNginx(config.nginx);
     if (!reload.ok) failed = true;
-    say(reload.message);
+    say(reload.message, reload.ok);
   }
   return failed ? 1 : 0;
 }
 
 /** Stable paths, deploy copies, then the certificate's own hook. False when any step failed. */
-async function deployCertificate(config: Config, cert: Certificate, lineage: string, say: (text: string) => void): Promise<boolean> {
+async function deployCertificate(config: Config, cert: Certificate, lineage: string, say: (text: string, ok?: boolean) => void): Promise<boolean> {
   let ok = true;
   // The stable paths (what nginx's HTTPS servers name) now lead to the issued certificate.
   try {
     switchToLineage(config, cert, lineage);
   } catch (err) {
     ok = false;
-    say(`cannot point ${config.certsDir}/${cert.name} at ${lineage}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    say(`cannot point ${config.certsDir}/${cert.name} at ${lineage}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, false);
   }
   // Copies with their own owner, group and mode, before the user's hook (which may restart what reads them).
   for (const result of deployCopies(cert, lineage)) {
-    say(describeCopy(result));
+    say(describeCopy(result), result.error === null);
     if (result.error !== null) ok = false;
   }
   if (cert.deployHook !== null) {
@@ -60,7 +61,7 @@ async function deployCertificate(config: Config, cert: Certificate, lineage: str
     const r = await execa('/bin/sh', ['-c', cert.deployHook], { stdio: 'inherit', reject: false });
     if (r.exitCode !== 0) {
       ok = false;
-      say(`deploy-hook of certificate ${cert.name} failed (exit code ${r.exitCode ?? r.signal ?? 'unknown'}): ${cert.deployHook}`);
+      say(`deploy-hook of certificate ${cert.name} failed (exit code ${r.exitCode ?? r.signal ?? 'unknown'}): ${cert.deployHook}`, false);
     }
   }
   return ok;
