@@ -36,7 +36,7 @@ describe('gen-nginx command line', () => {
   it('unknown options and a missing config are usage errors (exit 2)', async () => {
     const unknown = await runBin(bins.genNginx, [example, '--no-such-flag']);
     expect(unknown.exitCode).toBe(2);
-    expect(unknown.stderr).toContain('Unknown argument');
+    expect(unknown.stderr).toContain("Unknown option '--no-such-flag'");
     const missing = await runBin(bins.genNginx, []);
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toContain('no config file given');
