@@ -4,6 +4,7 @@
  */
 import { loadConfig } from '../../config/load.js';
 import { UsageError } from '../../lib/errors.js';
+import { signalExitCode, whileInterruptible } from '../../lib/interrupt.js';
 import { formatPreflightTable } from '../../preflight/format.js';
 import { probeCertificates } from '../../preflight/http01.js';
 import { parseResolve } from '../../preflight/resolve.js';
@@ -28,22 +29,12 @@ export async function preflight(args: PreflightArgs): Promise<number> {
   const certs = selectCertificates(config, args.cert ?? []);
 
   // Ctrl-C or SIGTERM: drop the requests in flight, remove the probe file, exit 128+N.
-  const abort = new AbortController();
-  let interrupted: NodeJS.Signals | null = null;
-  const onSignal = (sig: NodeJS.Signals) => {
-    interrupted = sig;
-    abort.abort();
-  };
-  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
-  let reports;
-  try {
-    reports = await probeCertificates(config, certs, { resolve, timeoutMs: args.timeout * 1000, signal: abort.signal });
-  } finally {
-    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
-  }
+  const { value: reports, interrupted } = await whileInterruptible(({ signal }) =>
+    probeCertificates(config, certs, { resolve, timeoutMs: args.timeout * 1000, signal }),
+  );
   if (interrupted) {
     process.stderr.write(`cert-wrap: interrupted by ${interrupted}; the probe file was removed\n`);
-    return interrupted === 'SIGINT' ? 130 : 143;
+    return signalExitCode(interrupted);
   }
 
   const split = splitByPreflight(reports);

@@ -16,6 +16,7 @@ import { DEFAULT_CONFIG_DIR } from '../../lifecycle/inspect.js';
 import { probeCertificates } from '../../preflight/http01.js';
 import { parseResolve } from '../../preflight/resolve.js';
 import { splitByPreflight } from '../../preflight/split.js';
+import { signalExitCode, whileInterruptible } from '../../lib/interrupt.js';
 import { reloadNginx } from '../../nginx/reload.js';
 import { useColor } from '../color.js';
 import { createProgress, type Progress } from '../progress.js';
@@ -97,32 +98,24 @@ export async function runSession(config: Config, plan: PlannedRun[], opts: { loc
   );
   const markerDir = mkdtempSync(join(tmpdir(), 'cert-wrap-'));
   const marker = join(markerDir, 'reload');
-  // Ctrl-C or SIGTERM: stop the running certbot, start no other, clean up, exit 128+N.
-  const abort = new AbortController();
-  let interrupted: NodeJS.Signals | null = null;
-  const onSignal = (sig: NodeJS.Signals) => {
-    interrupted = sig;
-    abort.abort();
-  };
-  // `on`, not `once`: execa's exit handler re-raises the signal when it finds no other listener.
-  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
   try {
-    const reports = await executeObtain(plan, {
-      run: (run) =>
-        runCertbot(config.certbot, run.args, { env: { [RELOAD_MARKER_ENV]: marker }, signal: abort.signal, onLine: (l) => progress.line(run.cert.name, l) }),
-      stopped: () => interrupted !== null,
-      logTail: () => readLogTail(config),
-      onStart: (run, i, n) => progress.start(run.cert.name, i, n),
-      onDone: (run, r) => progress.done(run.cert.name, `${outcomeText(r)} in ${r.seconds.toFixed(1)} s${r.reason ? `: ${r.reason}` : ''}`),
-    });
+    // Ctrl-C or SIGTERM: stop the running certbot, start no other, clean up, exit 128+N.
+    const { value: reports, interrupted } = await whileInterruptible(({ signal, interrupted: stopped }) =>
+      executeObtain(plan, {
+        run: (run) => runCertbot(config.certbot, run.args, { env: { [RELOAD_MARKER_ENV]: marker }, signal, onLine: (l) => progress.line(run.cert.name, l) }),
+        stopped: () => stopped() !== null,
+        logTail: () => readLogTail(config),
+        onStart: (run, i, n) => progress.start(run.cert.name, i, n),
+        onDone: (run, r) => progress.done(run.cert.name, `${outcomeText(r)} in ${r.seconds.toFixed(1)} s${r.reason ? `: ${r.reason}` : ''}`),
+      }),
+    );
     const reload = await reloadIfDeployed(config, marker);
     progress.close();
     if (interrupted) {
       process.stderr.write(`cert-wrap: interrupted by ${interrupted}; ${reports.length} of ${plan.length} certificates were attempted\n`);
     }
-    return { reports, reload, interruptedExit: interrupted === null ? null : interrupted === 'SIGINT' ? 130 : 143 };
+    return { reports, reload, interruptedExit: interrupted === null ? null : signalExitCode(interrupted) };
   } finally {
-    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
     progress.close();
     rmSync(markerDir, { recursive: true, force: true });
     await lock.release();
