@@ -12,15 +12,15 @@
  * afterwards. A failed validation at the CA counts against its rate limits
  * (5 failures per name per hour at Let's Encrypt); a failed probe costs nothing.
  */
-import { randomBytes } from 'node:crypto';
 import { lookup as dnsLookup } from 'node:dns/promises';
-import { chmod, mkdir, open, rm, rmdir, stat } from 'node:fs/promises';
 import http, { STATUS_CODES, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
-import path from 'node:path';
 import type { Certificate, Config } from '../config/types.js';
 import { VERSION } from '../lib/version.js';
+import { CHALLENGE_DIR, type PlacedProbe, placeProbe, removeProbe } from './probe-file.js';
+
+export { CHALLENGE_DIR, type PlacedProbe, placeProbe, ProbeSetupError, removeProbe } from './probe-file.js';
 
 export type ProbeKind = 'ok' | 'dns' | 'refused' | 'timeout' | 'status' | 'redirect-loop' | 'wrong-body' | 'error';
 
@@ -57,10 +57,6 @@ export interface ProbeOptions {
 }
 
 /** The webroot cannot take the probe file (missing, not a directory, not writable): exit 2, nothing was fetched. */
-export class ProbeSetupError extends Error {
-  readonly exitCode = 2;
-  override name = 'ProbeSetupError';
-}
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_CONCURRENCY = 8;
@@ -70,7 +66,6 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 /** Bodies are read up to this size; the probe is far shorter. */
 const BODY_LIMIT = 64 * 1024;
 const USER_AGENT = `cert-wrap/${VERSION} (HTTP-01 preflight)`;
-const CHALLENGE_DIR = ['.well-known', 'acme-challenge'] as const;
 
 /**
  * Probe every name of every certificate validated through the webroot
@@ -101,92 +96,6 @@ export async function probeCertificates(config: Config, certs: readonly Certific
           results: [],
         },
   );
-}
-
-// ---------------------------------------------------------------------------
-// The probe file
-
-export interface PlacedProbe {
-  /** File name under .well-known/acme-challenge/. */
-  name: string;
-  body: string;
-  file: string;
-  /** Directories this run created, outermost first: the only ones it removes. */
-  created: string[];
-}
-
-/**
- * Write a fresh probe file, mode 0644 whatever the umask (nginx's workers
- * read it as another user); create .well-known/acme-challenge (0755) only
- * where missing, and remember which directories that was.
- */
-export async function placeProbe(webroot: string): Promise<PlacedProbe> {
-  try {
-    if (!(await stat(webroot)).isDirectory()) throw new ProbeSetupError(`webroot ${webroot} is not a directory`);
-  } catch (err) {
-    if (err instanceof ProbeSetupError) throw err;
-    throw new ProbeSetupError(
-      (err as NodeJS.ErrnoException).code === 'ENOENT'
-        ? `webroot ${webroot} does not exist: create it (mkdir -p ${webroot}) and serve it with the gen-nginx output`
-        : `webroot ${webroot} cannot be read: ${describeFsError(err)}`,
-    );
-  }
-  const probe: PlacedProbe = {
-    name: `cert-wrap-preflight-${randomBytes(12).toString('hex')}`,
-    body: randomBytes(32).toString('base64url'),
-    file: '',
-    created: [],
-  };
-  try {
-    let dir = webroot;
-    for (const part of CHALLENGE_DIR) {
-      dir = path.join(dir, part);
-      try {
-        await mkdir(dir);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
-        throw err;
-      }
-      probe.created.push(dir);
-      await chmod(dir, 0o755);
-    }
-    probe.file = path.join(dir, probe.name);
-    const handle = await open(probe.file, 'wx', 0o644);
-    try {
-      await handle.chmod(0o644);
-      await handle.writeFile(probe.body);
-    } finally {
-      await handle.close();
-    }
-    return probe;
-  } catch (err) {
-    await removeProbe(probe);
-    const where = probe.file || path.join(webroot, ...CHALLENGE_DIR);
-    const code = (err as NodeJS.ErrnoException).code;
-    const hint = code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? `webroot ${webroot} is not writable` : `cannot write the probe file ${where}`;
-    throw new ProbeSetupError(`${hint} (${describeFsError(err)}): certbot must create .well-known/acme-challenge/ in it`);
-  }
-}
-
-/** Remove the probe file, then the directories this run created if they are empty (never anything else). */
-export async function removeProbe(probe: PlacedProbe): Promise<void> {
-  if (probe.file !== '') await rm(probe.file, { force: true });
-  for (const dir of [...probe.created].reverse()) {
-    try {
-      await rmdir(dir);
-    } catch {
-      // not empty (certbot or someone else uses it meanwhile) or already gone: leave it
-    }
-  }
-}
-
-function describeFsError(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'EROFS') return 'read-only file system';
-  if (code === 'ENOTDIR') return 'a path component is not a directory';
-  if (code === 'ENOSPC') return 'no space left on device';
-  return code ?? (err instanceof Error ? err.message : String(err));
 }
 
 // ---------------------------------------------------------------------------
