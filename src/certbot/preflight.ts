@@ -4,9 +4,11 @@
  * manual hooks' commands present (certbot itself refuses a hook whose first
  * word is not an executable).
  */
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Certificate, Config } from '../config/types.js';
 import { which } from '../lib/which.js';
+import { lineageDir } from '../lifecycle/inspect.js';
 
 export interface Problem {
   message: string;
@@ -25,6 +27,12 @@ export function preflight(config: Config, certs: Certificate[]): Problem[] {
     const webroot = webrootProblem(config.webroot);
     if (webroot) problems.push({ message: webroot });
   }
+  // bootstrap runs before ordering: placeholders need openssl, and the stable paths a writable certs-dir.
+  if (certs.some((c) => !existsSync(join(lineageDir(config.configDir, c.name), 'fullchain.pem'))) && which('openssl') === null) {
+    problems.push({ message: 'openssl not found: it makes the placeholder certificates before the first issuance (apt-get install openssl)' });
+  }
+  const certsDir = writableOrCreatable(config.certsDir);
+  if (certsDir) problems.push({ message: `certs-dir ${config.certsDir} ${certsDir}` });
   for (const cert of certs) {
     for (const [key, hook] of [
       ['authentication-hook', cert.authenticationHook],
@@ -40,6 +48,24 @@ export function preflight(config: Config, certs: Certificate[]): Problem[] {
     }
   }
   return problems;
+}
+
+/** Why `dir` (or, when missing, its nearest existing parent) cannot be written, or null. */
+function writableOrCreatable(dir: string): string | null {
+  let probe = dir;
+  while (!existsSync(probe)) {
+    const parent = dirname(probe);
+    if (parent === probe) break;
+    probe = parent;
+  }
+  try {
+    accessSync(probe, constants.W_OK);
+    return null;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'EROFS' ? 'read-only file system' : 'permission denied';
+    return probe === dir ? `is not writable (${why})` : `cannot be created: ${probe} is not writable (${why})`;
+  }
 }
 
 function webrootProblem(webroot: string): string | null {
