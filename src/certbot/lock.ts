@@ -6,10 +6,17 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
+import { fsReason } from '../lib/fs-reason.js';
 
 export class LockTimeoutError extends Error {
   readonly exitCode = 3;
   override name = 'LockTimeoutError';
+}
+
+/** The lock cannot be taken at all (config dir not writable): a check before running, exit 2. */
+export class LockSetupError extends Error {
+  readonly exitCode = 2;
+  override name = 'LockSetupError';
 }
 
 export interface HeldLock {
@@ -17,7 +24,11 @@ export interface HeldLock {
 }
 
 export async function acquireLock(configDir: string, timeoutSeconds: number, onWait?: (holder: string) => void): Promise<HeldLock> {
-  mkdirSync(configDir, { recursive: true, mode: 0o755 });
+  try {
+    mkdirSync(configDir, { recursive: true, mode: 0o755 });
+  } catch (err) {
+    throw new LockSetupError(`cannot create certbot's config-dir ${configDir}: ${fsReason(err)}`);
+  }
   const target = join(configDir, 'cert-wrap.lock');
   const info = `${target}.owner`;
   const deadline = Date.now() + timeoutSeconds * 1000;
@@ -41,7 +52,9 @@ export async function acquireLock(configDir: string, timeoutSeconds: number, onW
         },
       };
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') {
+        throw new LockSetupError(`cannot take the lock in certbot's config-dir ${configDir}: ${fsReason(err)} (certbot needs to write there too)`);
+      }
       const holder = readHolder(info);
       if (Date.now() >= deadline) {
         throw new LockTimeoutError(

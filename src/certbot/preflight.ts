@@ -7,6 +7,7 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Certificate, Config } from '../config/types.js';
+import { fsReason } from '../lib/fs-reason.js';
 import { which } from '../lib/which.js';
 import { lineageDir } from '../lifecycle/inspect.js';
 
@@ -31,8 +32,16 @@ export function preflight(config: Config, certs: Certificate[]): Problem[] {
   if (certs.some((c) => !existsSync(join(lineageDir(config.configDir, c.name), 'fullchain.pem'))) && which('openssl') === null) {
     problems.push({ message: 'openssl not found: it makes the placeholder certificates before the first issuance (apt-get install openssl)' });
   }
-  const certsDir = writableOrCreatable(config.certsDir);
-  if (certsDir) problems.push({ message: `certs-dir ${config.certsDir} ${certsDir}` });
+  const dirs: [string, string][] = [
+    ['certs-dir', config.certsDir],
+    ['config-dir', config.configDir ?? '/etc/letsencrypt'],
+    ['work-dir', config.workDir ?? '/var/lib/letsencrypt'],
+    ['logs-dir', config.logsDir ?? '/var/log/letsencrypt'],
+  ];
+  for (const [key, dir] of dirs) {
+    const why = writableOrCreatable(dir);
+    if (why) problems.push({ message: `${key} ${dir} ${why}: ${key === 'certs-dir' ? 'cert-wrap' : 'certbot'} must write there` });
+  }
   for (const cert of certs) {
     for (const [key, hook] of [
       ['authentication-hook', cert.authenticationHook],
@@ -62,8 +71,7 @@ function writableOrCreatable(dir: string): string | null {
     accessSync(probe, constants.W_OK);
     return null;
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'EROFS' ? 'read-only file system' : 'permission denied';
+    const why = fsReason(err);
     return probe === dir ? `is not writable (${why})` : `cannot be created: ${probe} is not writable (${why})`;
   }
 }
@@ -77,8 +85,7 @@ function webrootProblem(webroot: string): string | null {
   try {
     accessSync(webroot, constants.W_OK);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return `webroot ${webroot} is not writable (${code === 'EROFS' ? 'read-only file system' : 'permission denied'}): certbot must create .well-known/acme-challenge/ in it`;
+    return `webroot ${webroot} is not writable (${fsReason(err)}): certbot must create .well-known/acme-challenge/ in it`;
   }
   return null;
 }

@@ -19,7 +19,16 @@ export function loadConfig(file: string): Config {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : String(code ?? err);
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : code === 'EISDIR'
+            ? 'it is a directory'
+            : code === 'ENOTDIR'
+              ? 'a path component is not a directory'
+              : String(code ?? err);
     throw new UsageError(`cannot read config file ${file}: ${why}`);
   }
   return parseConfig(text, file, path);
@@ -50,7 +59,13 @@ function parseJson(text: string, file: string): { data: unknown; locate: Locator
   try {
     return { data: JSON.parse(text), locate: () => null };
   } catch (err) {
-    throw new ConfigError([], file, [`${file}: not valid JSON: ${(err as Error).message}`]);
+    // Node's message quotes the text around the error, which may be a secret: give the place only,
+    // found by the YAML parser (JSON is YAML's flow style), which reports positions.
+    const lineCounter = new LineCounter();
+    const first = parseDocument(text, { lineCounter, prettyErrors: false }).errors[0];
+    const pos = first ? lineCounter.linePos(first.pos[0]) : null;
+    const what = (err as Error).message.startsWith('Unexpected end of JSON input') ? 'it ends too early' : 'a syntax error';
+    throw new ConfigError([], file, [`${file}${pos ? `:${pos.line}:${pos.col}` : ''}: not valid JSON: ${what}`]);
   }
 }
 
@@ -64,8 +79,15 @@ function parseYaml(text: string, file: string): { data: unknown; locate: Locator
     });
     throw new ConfigError([], file, lines);
   }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // e.g. an alias without its anchor, or an alias bomb
+    throw new ConfigError([], file, [`${file}: not valid YAML: ${(err as Error).message.split('\n')[0]}`]);
+  }
   return {
-    data: doc.toJS({ maxAliasCount: 100 }),
+    data,
     locate: (path) => {
       const offset = offsetOf(doc, path);
       return offset === null ? null : lineCounter.linePos(offset).line;

@@ -1,24 +1,29 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fsyncSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /**
  * Replace `file` with `content` so that a reader (or a crash) only ever sees
  * the complete old or the complete new file: write a temporary file in the
  * same directory, fsync it, rename it over the target. An existing file's mode
- * is kept; a new one gets `mode`.
+ * is kept; a new one gets `mode`, set with fchmod so the umask cannot narrow it
+ * (a metrics file must stay readable by node_exporter).
  */
 export function writeFileAtomic(file: string, content: string, mode = 0o644): void {
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const dir = dirname(file);
+  const prefix = `.${basename(file)}.`;
+  removeStaleTemporaries(dir, prefix);
+  const tmp = join(dir, `${prefix}${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   let keepMode = mode;
   try {
     keepMode = statSync(file).mode & 0o7777;
   } catch {
     // new file
   }
-  const fd = openSync(tmp, 'wx', keepMode);
+  const fd = openSync(tmp, 'wx', 0o600);
   try {
     try {
+      fchmodSync(fd, keepMode);
       writeSync(fd, content);
       fsyncSync(fd);
     } finally {
@@ -33,7 +38,40 @@ export function writeFileAtomic(file: string, content: string, mode = 0o644): vo
     }
     throw err;
   }
-  syncDir(dirname(file));
+  syncDir(dir);
+}
+
+/**
+ * A run killed between writing and renaming leaves its temporary file behind
+ * (the target itself is intact). Remove those whose writer is gone; never a
+ * live writer's.
+ */
+function removeStaleTemporaries(dir: string, prefix: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const pid = Number(name.slice(prefix.length).split('.')[0]);
+    if (!Number.isInteger(pid) || pid <= 0 || isAlive(pid)) continue;
+    try {
+      unlinkSync(join(dir, name));
+    } catch {
+      // raced with another cleaner
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function syncDir(dir: string): void {

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { fsReason } from '../lib/fs-reason.js';
 
 /** The webroot cannot take the probe file: exit 2, nothing was asked of the CA. */
 export class ProbeSetupError extends Error {
@@ -37,7 +38,7 @@ export async function placeProbe(webroot: string): Promise<PlacedProbe> {
     throw new ProbeSetupError(
       (err as NodeJS.ErrnoException).code === 'ENOENT'
         ? `webroot ${webroot} does not exist: create it (mkdir -p ${webroot}) and serve it with the gen-nginx output`
-        : `webroot ${webroot} cannot be read: ${describeFsError(err)}`,
+        : `webroot ${webroot} cannot be read: ${fsReason(err)}`,
     );
   }
   const probe: PlacedProbe = {
@@ -73,7 +74,7 @@ export async function placeProbe(webroot: string): Promise<PlacedProbe> {
     const where = probe.file || path.join(webroot, ...CHALLENGE_DIR);
     const code = (err as NodeJS.ErrnoException).code;
     const hint = code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? `webroot ${webroot} is not writable` : `cannot write the probe file ${where}`;
-    throw new ProbeSetupError(`${hint} (${describeFsError(err)}): certbot must create .well-known/acme-challenge/ in it`);
+    throw new ProbeSetupError(`${hint} (${fsReason(err)}): certbot must create .well-known/acme-challenge/ in it`);
   }
 }
 
@@ -87,13 +88,4 @@ export async function removeProbe(probe: PlacedProbe): Promise<void> {
       // not empty (certbot or someone else uses it meanwhile) or already gone: leave it
     }
   }
-}
-
-function describeFsError(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'EROFS') return 'read-only file system';
-  if (code === 'ENOTDIR') return 'a path component is not a directory';
-  if (code === 'ENOSPC') return 'no space left on device';
-  return code ?? (err instanceof Error ? err.message : String(err));
 }

@@ -2,6 +2,7 @@
 import { loadConfig } from '../../config/load.js';
 import type { Certificate, Config } from '../../config/types.js';
 import { RuntimeError } from '../../lib/errors.js';
+import { fsReason } from '../../lib/fs-reason.js';
 import { type BootstrapResult, bootstrap as runBootstrap, opensslSelfSign } from '../../lifecycle/bootstrap.js';
 import { formatColumns } from '../table.js';
 import { selectCertificates } from './obtain.js';
@@ -14,7 +15,8 @@ export async function bootstrapCertificates(config: Config, certs: Certificate[]
     if (e.code === 'ENOENT' && e.shortMessage?.includes('openssl')) {
       throw new RuntimeError('cannot make placeholder certificates: openssl not found (apt-get install openssl)');
     }
-    throw new RuntimeError(`cannot prepare the certificate paths in ${config.certsDir}: ${e.stderr?.trim() || e.code || e.message}`);
+    const why = e.stderr?.trim() || (e.code ? fsReason(e) : e.message);
+    throw new RuntimeError(`cannot prepare the certificate paths in certs-dir ${config.certsDir}: ${why}`);
   }
 }
 

@@ -11,7 +11,7 @@ import { UsageError } from '../../lib/errors.js';
 import { useColor } from '../color.js';
 import { formatTable, type RunSummary } from '../summary.js';
 import { bootstrapCertificates } from './bootstrap.js';
-import { checkBeforeRunning, holdBackUnreachable, inPlanOrder, newProgress, runSession } from './session.js';
+import { checkBeforeRunning, holdBackUnreachable, inPlanOrder, newProgress, runSession, underLock } from './session.js';
 
 export interface ObtainArgs {
   config: string;
@@ -32,13 +32,15 @@ export async function obtain(args: ObtainArgs): Promise<number> {
     for (const run of plan) process.stdout.write(`${printable(config.certbot, run.args)}\n`);
     return 0;
   }
-  checkBeforeRunning(config, plan);
-  if (!args.dryRun) await bootstrapCertificates(config, certs);
+  checkBeforeRunning(config, certs);
   const progress = newProgress(config);
-  const checked = await holdBackUnreachable(config, plan, args, progress);
-  const session = await runSession(config, checked.plan, { lockTimeout: args.lockTimeout, progress });
+  const { session, certificates } = await underLock(config, args.lockTimeout, progress, async () => {
+    if (!args.dryRun) await bootstrapCertificates(config, certs);
+    const checked = await holdBackUnreachable(config, plan, args, progress);
+    const session = await runSession(config, checked.plan, progress);
+    return { session, certificates: inPlanOrder(plan, session.reports, checked.heldBack) };
+  });
   if (session.interruptedExit !== null) return session.interruptedExit;
-  const certificates = inPlanOrder(plan, session.reports, checked.heldBack);
   const summary: RunSummary = {
     ok: certificates.every((r) => r.outcome !== 'failed') && session.reload.ok,
     certificates,

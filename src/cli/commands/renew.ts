@@ -13,7 +13,7 @@ import { useColor } from '../color.js';
 import { formatTable, type RunSummary } from '../summary.js';
 import { ownDeployHook, selectCertificates } from './obtain.js';
 import { bootstrapCertificates } from './bootstrap.js';
-import { checkBeforeRunning, holdBackUnreachable, inPlanOrder, newProgress, runSession } from './session.js';
+import { checkBeforeRunning, holdBackUnreachable, inPlanOrder, newProgress, runSession, underLock } from './session.js';
 import { writeMetrics } from './status.js';
 
 export interface RenewArgs {
@@ -34,25 +34,36 @@ export interface RenewSummary extends RunSummary {
 
 export async function renew(args: RenewArgs): Promise<number> {
   const config = loadConfig(args.config);
-  const statuses = statusOf(config, selectCertificates(config, args.cert ?? []), new Date());
-  const due = statuses.filter((s) => s.decision.action !== 'none');
+  const certs = selectCertificates(config, args.cert ?? []);
   const deployHook = ownDeployHook(config);
-  const plan = due.flatMap((s) => planObtain(config, [s.cert], { deployHook, dryRun: args.dryRun, forceRenewal: s.decision.action === 'renew' }));
-
-  let ran: CertReport[] = [];
-  let reload: RunSummary['reload'] = { attempted: false, ok: true, message: 'nginx not reloaded: nothing was renewed' };
-  if (plan.length > 0) {
-    checkBeforeRunning(config, plan);
-    if (!args.dryRun) await bootstrapCertificates(config, plan.map((p) => p.cert));
-    const progress = newProgress(config);
-    const checked = await holdBackUnreachable(config, plan, args, progress);
-    const session = await runSession(config, checked.plan, { lockTimeout: args.lockTimeout, progress });
-    if (session.interruptedExit !== null) return session.interruptedExit;
-    ran = inPlanOrder(plan, session.reports, checked.heldBack);
-    reload = session.reload;
-  }
-  const byName = new Map(ran.map((r) => [r.name, r]));
-  const certificates = statuses.map((s) => byName.get(s.cert.name) ?? notDue(s));
+  const progress = newProgress(config);
+  // Decide under the lock: a run that waited for another one sees what that one renewed.
+  const outcome = await underLock(config, args.lockTimeout, progress, async () => {
+    const statuses = statusOf(config, certs, new Date());
+    const plan = statuses
+      .filter((s) => s.decision.action !== 'none')
+      .flatMap((s) => planObtain(config, [s.cert], { deployHook, dryRun: args.dryRun, forceRenewal: s.decision.action === 'renew' }));
+    let ran: CertReport[] = [];
+    let reload: RunSummary['reload'] = { attempted: false, ok: true, message: 'nginx not reloaded: nothing was renewed' };
+    if (plan.length > 0) {
+      checkBeforeRunning(config, plan.map((p) => p.cert));
+      if (!args.dryRun) await bootstrapCertificates(config, plan.map((p) => p.cert));
+      const checked = await holdBackUnreachable(config, plan, args, progress);
+      const session = await runSession(config, checked.plan, progress);
+      if (session.interruptedExit !== null) return { interruptedExit: session.interruptedExit } as const;
+      ran = inPlanOrder(plan, session.reports, checked.heldBack);
+      reload = session.reload;
+    }
+    const byName = new Map(ran.map((r) => [r.name, r]));
+    const certificates = statuses.map((s) => byName.get(s.cert.name) ?? notDue(s));
+    if (!args.dryRun) {
+      const succeeded = certificates.filter((r) => r.outcome === 'issued' || r.outcome === 'unchanged').map((r) => r.name);
+      recordSuccess(config.certsDir, succeeded, new Date());
+    }
+    return { certificates, ran, reload, interruptedExit: null };
+  });
+  if (outcome.interruptedExit !== null) return outcome.interruptedExit;
+  const { certificates, ran, reload } = outcome;
   const summary: RenewSummary = {
     ok: certificates.every((r) => r.outcome !== 'failed') && reload.ok,
     renewed: ran.some((r) => r.outcome === 'issued'),
@@ -60,14 +71,7 @@ export async function renew(args: RenewArgs): Promise<number> {
     reload,
   };
   const now = new Date();
-  if (!args.dryRun) {
-    recordSuccess(
-      config.certsDir,
-      certificates.filter((r) => r.outcome === 'issued' || r.outcome === 'unchanged').map((r) => r.name),
-      now,
-    );
-  }
-  if (args.metrics) writeMetrics(args.metrics, statusOf(config, statuses.map((s) => s.cert), now), config.certsDir, now);
+  if (args.metrics) writeMetrics(args.metrics, statusOf(config, certs, now), config.certsDir, now);
   process.stdout.write(args.json ? `${JSON.stringify(summary, null, 2)}\n` : formatTable(summary, useColor(process.stdout)));
   return summary.ok ? 0 : 1;
 }

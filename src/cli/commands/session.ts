@@ -1,7 +1,8 @@
 /**
  * A certbot session shared by `obtain` and `renew`: checks before acting, the
- * lock, progress, the runs one at a time, one nginx reload at the end if a
- * deploy hook ran, and a clean stop on SIGINT/SIGTERM.
+ * lock (held from the decisions to the last write, so a second run decides
+ * on what the first one left), progress, the runs one at a time, one nginx
+ * reload at the end if a deploy hook ran, and a clean stop on SIGINT/SIGTERM.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,7 @@ import { acquireLock } from '../../certbot/lock.js';
 import { type CertReport, executeObtain, type PlannedRun } from '../../certbot/obtain.js';
 import { preflight } from '../../certbot/preflight.js';
 import { readLogTail, runCertbot } from '../../certbot/run.js';
-import type { Config } from '../../config/types.js';
+import type { Certificate, Config } from '../../config/types.js';
 import { DEFAULT_CONFIG_DIR } from '../../lifecycle/inspect.js';
 import { probeCertificates } from '../../preflight/http01.js';
 import { parseResolve } from '../../preflight/resolve.js';
@@ -40,12 +41,22 @@ export function newProgress(config: Config): Progress {
   return createProgress(process.stderr, { live, color: useColor(process.stderr), redact: redactor(config) });
 }
 
-export function checkBeforeRunning(config: Config, plan: PlannedRun[]): void {
-  const problems = preflight(
-    config,
-    plan.map((p) => p.cert),
-  );
+/** Everything certbot and cert-wrap need for these certificates, checked before acting (exit 2). */
+export function checkBeforeRunning(config: Config, certs: Certificate[]): void {
+  const problems = preflight(config, certs);
   if (problems.length > 0) throw new PreflightError(`cannot start:\n${problems.map((p) => `  - ${p.message}`).join('\n')}`);
+}
+
+/** Run `work` holding the lock on the certbot directories; a second run waits, then gives up (exit 3). */
+export async function underLock<T>(config: Config, lockTimeout: number, progress: Progress, work: () => Promise<T>): Promise<T> {
+  const lock = await acquireLock(config.configDir ?? DEFAULT_CONFIG_DIR, lockTimeout, (holder) =>
+    progress.note(`waiting up to ${lockTimeout} s for another cert-wrap run (${holder}) to finish`),
+  );
+  try {
+    return await work();
+  } finally {
+    await lock.release();
+  }
 }
 
 export interface PreflightArgs {
@@ -91,20 +102,22 @@ export function inPlanOrder(plan: PlannedRun[], ...reports: CertReport[][]): Cer
   return plan.map((p) => byName.get(p.cert.name)).filter((r): r is CertReport => r !== undefined);
 }
 
-export async function runSession(config: Config, plan: PlannedRun[], opts: { lockTimeout: number; progress: Progress }): Promise<SessionResult> {
-  const { progress } = opts;
-  const lock = await acquireLock(config.configDir ?? DEFAULT_CONFIG_DIR, opts.lockTimeout, (holder) =>
-    progress.note(`waiting up to ${opts.lockTimeout} s for another cert-wrap run (${holder}) to finish`),
-  );
+/** The certbot runs of a plan, one at a time. Call it under the lock. */
+export async function runSession(config: Config, plan: PlannedRun[], progress: Progress): Promise<SessionResult> {
+  // certbot may repeat its arguments in an error line: reasons never carry the EAB secrets.
+  const hide = redactor(config);
   const markerDir = mkdtempSync(join(tmpdir(), 'cert-wrap-'));
   const marker = join(markerDir, 'reload');
   try {
     // Ctrl-C or SIGTERM: stop the running certbot, start no other, clean up, exit 128+N.
     const { value: reports, interrupted } = await whileInterruptible(({ signal, interrupted: stopped }) =>
       executeObtain(plan, {
-        run: (run) => runCertbot(config.certbot, run.args, { env: { [RELOAD_MARKER_ENV]: marker }, signal, onLine: (l) => progress.line(run.cert.name, l) }),
+        run: async (run) => {
+          const result = await runCertbot(config.certbot, run.args, { env: { [RELOAD_MARKER_ENV]: marker }, signal, onLine: (l) => progress.line(run.cert.name, l) });
+          return { ...result, output: hide(result.output) };
+        },
         stopped: () => stopped() !== null,
-        logTail: () => readLogTail(config),
+        logTail: () => hide(readLogTail(config)),
         onStart: (run, i, n) => progress.start(run.cert.name, i, n),
         onDone: (run, r) => progress.done(run.cert.name, `${outcomeText(r)} in ${r.seconds.toFixed(1)} s${r.reason ? `: ${r.reason}` : ''}`),
       }),
@@ -118,7 +131,6 @@ export async function runSession(config: Config, plan: PlannedRun[], opts: { loc
   } finally {
     progress.close();
     rmSync(markerDir, { recursive: true, force: true });
-    await lock.release();
   }
 }
 
@@ -134,7 +146,8 @@ async function reloadIfDeployed(config: Config, marker: string): Promise<ReloadR
   return { attempted: true, ok: result.ok, message: result.message };
 }
 
-function redactor(config: Config): (s: string) => string {
+/** Replaces the EAB secrets in any text that a person, a log or --json will see. */
+export function redactor(config: Config): (s: string) => string {
   const secrets = config.eab ? [config.eab.kid, config.eab.hmacKey].filter((s) => s.length >= 4) : [];
   return (text) => secrets.reduce((t, s) => t.split(s).join('***'), text);
 }

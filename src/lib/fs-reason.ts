@@ -1,0 +1,11 @@
+/** A file-system error in words a person acts on, instead of a bare errno. */
+export function fsReason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EROFS') return 'read-only file system';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'ENOTDIR') return 'a path component is not a directory';
+  if (code === 'ENOENT') return 'no such file or directory';
+  if (code === 'ENOSPC') return 'no space left on device';
+  if (code === 'EISDIR') return 'it is a directory';
+  return code ?? (err instanceof Error ? err.message : String(err));
+}
