@@ -5,9 +5,9 @@
  * word is not an executable).
  */
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { Certificate, Config } from '../config/types.js';
-import { fsReason } from '../lib/fs-reason.js';
+import { fsReason, whyNotWritable } from '../lib/fs-reason.js';
 import { which } from '../lib/which.js';
 import { lineageDir } from '../lifecycle/inspect.js';
 
@@ -39,7 +39,7 @@ export function preflight(config: Config, certs: Certificate[]): Problem[] {
     ['logs-dir', config.logsDir ?? '/var/log/letsencrypt'],
   ];
   for (const [key, dir] of dirs) {
-    const why = writableOrCreatable(dir);
+    const why = whyNotWritable(dir);
     if (why) problems.push({ message: `${key} ${dir} ${why}: ${key === 'certs-dir' ? 'cert-wrap' : 'certbot'} must write there` });
   }
   for (const cert of certs) {
@@ -57,23 +57,6 @@ export function preflight(config: Config, certs: Certificate[]): Problem[] {
     }
   }
   return problems;
-}
-
-/** Why `dir` (or, when missing, its nearest existing parent) cannot be written, or null. */
-function writableOrCreatable(dir: string): string | null {
-  let probe = dir;
-  while (!existsSync(probe)) {
-    const parent = dirname(probe);
-    if (parent === probe) break;
-    probe = parent;
-  }
-  try {
-    accessSync(probe, constants.W_OK);
-    return null;
-  } catch (err) {
-    const why = fsReason(err);
-    return probe === dir ? `is not writable (${why})` : `cannot be created: ${probe} is not writable (${why})`;
-  }
 }
 
 function webrootProblem(webroot: string): string | null {

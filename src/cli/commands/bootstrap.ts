@@ -2,7 +2,7 @@
 import { loadConfig } from '../../config/load.js';
 import type { Certificate, Config } from '../../config/types.js';
 import { RuntimeError } from '../../lib/errors.js';
-import { fsReason } from '../../lib/fs-reason.js';
+import { fsReason, whyNotWritable } from '../../lib/fs-reason.js';
 import { type BootstrapResult, bootstrap as runBootstrap, opensslSelfSign } from '../../lifecycle/bootstrap.js';
 import { formatColumns } from '../table.js';
 import { selectCertificates } from './obtain.js';
@@ -15,7 +15,8 @@ export async function bootstrapCertificates(config: Config, certs: Certificate[]
     if (e.code === 'ENOENT' && e.shortMessage?.includes('openssl')) {
       throw new RuntimeError('cannot make placeholder certificates: openssl not found (apt-get install openssl)');
     }
-    const why = e.stderr?.trim() || (e.code ? fsReason(e) : e.message);
+    // A recursive mkdir on a read-only file system says ENOENT: name the real cause.
+    const why = e.stderr?.trim() || (e.code ? (whyNotWritable(config.certsDir) ?? fsReason(e)) : e.message);
     throw new RuntimeError(`cannot prepare the certificate paths in certs-dir ${config.certsDir}: ${why}`);
   }
 }
