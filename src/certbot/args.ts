@@ -61,13 +61,6 @@ export function deployHookCommand(nodePath: string, scriptPath: string, configPa
   return [shellQuote(nodePath), shellQuote(scriptPath), 'deploy-hook', '-c', shellQuote(configPath)].join(' ');
 }
 
-/**
- * Set by `cert-wrap obtain` for the certbot runs it starts: the deploy hook
- * then records the lineage in this file instead of reloading nginx, and
- * `obtain` reloads once at the end.
- */
-export const RELOAD_MARKER_ENV = 'CERT_WRAP_RELOAD_MARKER';
-
 /** argv with secrets replaced, for anything a person or a log sees. */
 export function redact(args: readonly string[]): string[] {
   return args.map((a) => a.replace(/^(--eab-kid=|--eab-hmac-key=).*$/s, '$1***'));

@@ -28,6 +28,8 @@ export function planObtain(config: Config, certs: Certificate[], opts: CertbotRu
 
 export interface ExecuteDeps {
   run(run: PlannedRun): Promise<CertbotResult>;
+  /** A reason not to start certbot for this certificate at all (e.g. a lineage an interrupted certbot left broken). */
+  refuse?(run: PlannedRun): string | null;
   /** True once the run was interrupted: no further certificate is started. */
   stopped?(): boolean;
   logTail(): string;
@@ -40,12 +42,18 @@ export async function executeObtain(plan: PlannedRun[], deps: ExecuteDeps): Prom
   for (const [index, run] of plan.entries()) {
     if (deps.stopped?.()) break;
     deps.onStart?.(run, index, plan.length);
-    const result = await deps.run(run);
-    const outcome: Outcome = result.spawnError
+    const refusal = deps.refuse?.(run) ?? null;
+    const result: CertbotResult = refusal ? { exitCode: 1, output: '', seconds: 0, spawnError: null, killedBy: null } : await deps.run(run);
+    const saved = savedLineage(result.output);
+    const outcome: Outcome = refusal
+      ? { kind: 'failed', class: 'other', reason: refusal }
+      : result.spawnError
       ? { kind: 'failed', class: 'other', reason: `cannot run certbot: ${result.spawnError}` }
       : result.killedBy
         ? { kind: 'failed', class: 'other', reason: `interrupted: certbot was stopped by ${result.killedBy}` }
-        : classify(result.exitCode, result.output, result.exitCode === 0 ? '' : deps.logTail());
+        : saved !== null && saved !== run.cert.name
+          ? { kind: 'failed', class: 'other', reason: `certbot saved the certificate as lineage ${saved}, not ${run.cert.name}: its files for ${run.cert.name} are damaged (see cert-wrap's README)` }
+          : classify(result.exitCode, result.output, result.exitCode === 0 ? '' : deps.logTail());
     const report: CertReport = {
       name: run.cert.name,
       domains: run.cert.domains,
@@ -58,4 +66,10 @@ export async function executeObtain(plan: PlannedRun[], deps: ExecuteDeps): Prom
     deps.onDone?.(run, report);
   }
   return reports;
+}
+
+/** The lineage certbot says it saved to ("Certificate is saved at: .../live/NAME/fullchain.pem"), or null. */
+export function savedLineage(output: string): string | null {
+  const m = /^Certificate is saved at: .*\/live\/([^/\n]+)\/fullchain\.pem$/m.exec(output);
+  return m ? m[1]! : null;
 }

@@ -14,6 +14,7 @@
  * and mode already match is left alone (same inode, same mtime).
  */
 import { randomBytes } from 'node:crypto';
+import { removeStaleTemporaries } from '../lib/atomic-write.js';
 import {
   closeSync,
   constants,
@@ -134,6 +135,8 @@ function installCopy(copy: DeployCopy, ids: Ids, sources: Map<DeployFile, Buffer
   ensureDirectory(dir);
   if (sameFile(dir, lineageDir)) throw new Error(`${dir} is the lineage directory itself; copying there would replace certbot's own links`);
 
+  // A copy killed mid-write leaves a temporary file (perhaps an old key): clean those first.
+  for (const file of DEPLOY_FILES) removeStaleTemporaries(dir, `.${file}.`);
   const todo = DEPLOY_FILES.filter((file) => needsInstall(join(dir, file), sources.get(file)!, ids, mode));
   if (todo.length === 0) return;
 
@@ -241,8 +244,9 @@ function needsInstall(target: string, content: Buffer, ids: Ids, mode: number): 
 
 /** Write a complete, fsync'ed temporary file with its final owner and mode; returns its path. */
 function stageFile(dir: string, file: DeployFile, content: Buffer, ids: Ids, mode: number): string {
-  // 128 random bits: the name cannot be guessed in advance to plant something there.
-  const tmp = join(dir, `.${file}.${randomBytes(16).toString('hex')}.tmp`);
+  // 128 random bits: the name cannot be guessed in advance to plant something there. The pid lets a
+  // later run tell a dead writer's leftover from a live one's file.
+  const tmp = join(dir, `.${file}.${process.pid}.${randomBytes(16).toString('hex')}.tmp`);
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {
     try {

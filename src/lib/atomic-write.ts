@@ -43,10 +43,10 @@ export function writeFileAtomic(file: string, content: string, mode = 0o644): vo
 
 /**
  * A run killed between writing and renaming leaves its temporary file behind
- * (the target itself is intact). Remove those whose writer is gone; never a
- * live writer's.
+ * (the target itself is intact). Temporary files are named PREFIX.PID.RANDOM.tmp:
+ * remove those whose writer is gone; never a live writer's.
  */
-function removeStaleTemporaries(dir: string, prefix: string): void {
+export function removeStaleTemporaries(dir: string, prefix: string): void {
   let names: string[];
   try {
     names = readdirSync(dir);

@@ -5,15 +5,14 @@
  * copies, runs the certificate's own deploy-hook, then reloads nginx; a
  * failure of one does not hide the others.
  */
-import { appendFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { loadConfig } from '../../config/load.js';
 import type { Certificate, Config } from '../../config/types.js';
 import { UsageError } from '../../lib/errors.js';
 import { deployCopies, describeCopy } from '../../deploy/copy.js';
 import { switchToLineage } from '../../lifecycle/bootstrap.js';
-import { reloadNginx } from '../../nginx/reload.js';
-import { RELOAD_MARKER_ENV } from '../../certbot/args.js';
+import { DEFER_RELOAD_ENV, markReloadPending } from '../../lifecycle/pending-reload.js';
+import { reloadPending } from '../../nginx/reload-pending.js';
 
 export async function deployHook(args: { config: string }): Promise<number> {
   const lineage = process.env.RENEWED_LINEAGE;
@@ -25,15 +24,20 @@ export async function deployHook(args: { config: string }): Promise<number> {
   const say = (text: string, ok = true) => (ok ? process.stdout : process.stderr).write(`cert-wrap deploy-hook: ${text}\n`);
   let failed = false;
 
-  if (!cert) say(`lineage ${name} is not in ${config.sourceName}: no certificate deploy-hook to run`);
+  const numbered = /^(.+)-\d{4}$/.exec(name);
+  if (!cert && numbered && config.certificates.some((c) => c.name === numbered[1])) {
+    // certbot found NAME damaged and saved NAME-0001 instead: nothing points at it.
+    failed = true;
+    say(`certbot saved ${numbered[1]} as lineage ${name}: nginx and the deploy copies still use ${numbered[1]}; see cert-wrap's README on damaged lineages`, false);
+  } else if (!cert) say(`lineage ${name} is not in ${config.sourceName}: no certificate deploy-hook to run`);
   else failed = !(await deployCertificate(config, cert, lineage, say));
 
-  const marker = process.env[RELOAD_MARKER_ENV];
-  if (marker) {
-    // Run by `cert-wrap obtain`: it reloads nginx once, after all certificates.
-    appendFileSync(marker, `${name}\n`);
+  // Recorded first, so that the need to reload survives a crash from here on.
+  markReloadPending(config.certsDir, name);
+  if (process.env[DEFER_RELOAD_ENV]) {
+    say('nginx will be reloaded once, after all certificates of this run');
   } else {
-    const reload = await reloadNginx(config.nginx);
+    const reload = await reloadPending(config);
     if (!reload.ok) failed = true;
     say(reload.message, reload.ok);
   }

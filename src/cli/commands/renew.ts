@@ -8,6 +8,7 @@ import type { CertReport } from '../../certbot/obtain.js';
 import { planObtain } from '../../certbot/obtain.js';
 import { loadConfig } from '../../config/load.js';
 import { recordSuccess } from '../../lifecycle/state.js';
+import { reloadIfPending } from '../../nginx/reload-pending.js';
 import { type CertStatus, statusOf } from '../../lifecycle/status.js';
 import { useColor } from '../color.js';
 import { formatTable, type RunSummary } from '../summary.js';
@@ -44,7 +45,7 @@ export async function renew(args: RenewArgs): Promise<number> {
       .filter((s) => s.decision.action !== 'none')
       .flatMap((s) => planObtain(config, [s.cert], { deployHook, dryRun: args.dryRun, forceRenewal: s.decision.action === 'renew' }));
     let ran: CertReport[] = [];
-    let reload: RunSummary['reload'] = { attempted: false, ok: true, message: 'nginx not reloaded: nothing was renewed' };
+    let reload: RunSummary['reload'] | null = null;
     if (plan.length > 0) {
       checkBeforeRunning(config, plan.map((p) => p.cert));
       if (!args.dryRun) await bootstrapCertificates(config, plan.map((p) => p.cert));
@@ -54,6 +55,8 @@ export async function renew(args: RenewArgs): Promise<number> {
       ran = inPlanOrder(plan, session.reports, checked.heldBack);
       reload = session.reload;
     }
+    // Nothing to run: still reload if a killed run left a deployed certificate unannounced.
+    reload ??= await reloadIfPending(config);
     const byName = new Map(ran.map((r) => [r.name, r]));
     const certificates = statuses.map((s) => byName.get(s.cert.name) ?? notDue(s));
     if (!args.dryRun) {

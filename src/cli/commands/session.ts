@@ -4,10 +4,7 @@
  * on what the first one left), progress, the runs one at a time, one nginx
  * reload at the end if a deploy hook ran, and a clean stop on SIGINT/SIGTERM.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { RELOAD_MARKER_ENV } from '../../certbot/args.js';
+import { brokenLineage } from '../../certbot/lineage-check.js';
 import { acquireLock } from '../../certbot/lock.js';
 import { type CertReport, executeObtain, type PlannedRun } from '../../certbot/obtain.js';
 import { preflight } from '../../certbot/preflight.js';
@@ -18,7 +15,8 @@ import { probeCertificates } from '../../preflight/http01.js';
 import { parseResolve } from '../../preflight/resolve.js';
 import { splitByPreflight } from '../../preflight/split.js';
 import { signalExitCode, whileInterruptible } from '../../lib/interrupt.js';
-import { reloadNginx } from '../../nginx/reload.js';
+import { DEFER_RELOAD_ENV } from '../../lifecycle/pending-reload.js';
+import { reloadIfPending } from '../../nginx/reload-pending.js';
 import { useColor } from '../color.js';
 import { createProgress, type Progress } from '../progress.js';
 import { outcomeText, type ReloadReport } from '../summary.js';
@@ -106,23 +104,22 @@ export function inPlanOrder(plan: PlannedRun[], ...reports: CertReport[][]): Cer
 export async function runSession(config: Config, plan: PlannedRun[], progress: Progress): Promise<SessionResult> {
   // certbot may repeat its arguments in an error line: reasons never carry the EAB secrets.
   const hide = redactor(config);
-  const markerDir = mkdtempSync(join(tmpdir(), 'cert-wrap-'));
-  const marker = join(markerDir, 'reload');
   try {
     // Ctrl-C or SIGTERM: stop the running certbot, start no other, clean up, exit 128+N.
     const { value: reports, interrupted } = await whileInterruptible(({ signal, interrupted: stopped }) =>
       executeObtain(plan, {
         run: async (run) => {
-          const result = await runCertbot(config.certbot, run.args, { env: { [RELOAD_MARKER_ENV]: marker }, signal, onLine: (l) => progress.line(run.cert.name, l) });
+          const result = await runCertbot(config.certbot, run.args, { env: { [DEFER_RELOAD_ENV]: '1' }, signal, onLine: (l) => progress.line(run.cert.name, l) });
           return { ...result, output: hide(result.output) };
         },
+        refuse: (run) => brokenLineage(config.configDir ?? DEFAULT_CONFIG_DIR, run.cert.name),
         stopped: () => stopped() !== null,
         logTail: () => hide(readLogTail(config)),
         onStart: (run, i, n) => progress.start(run.cert.name, i, n),
         onDone: (run, r) => progress.done(run.cert.name, `${outcomeText(r)} in ${r.seconds.toFixed(1)} s${r.reason ? `: ${r.reason}` : ''}`),
       }),
     );
-    const reload = await reloadIfDeployed(config, marker);
+    const reload = await reloadIfPending(config);
     progress.close();
     if (interrupted) {
       process.stderr.write(`cert-wrap: interrupted by ${interrupted}; ${reports.length} of ${plan.length} certificates were attempted\n`);
@@ -130,21 +127,9 @@ export async function runSession(config: Config, plan: PlannedRun[], progress: P
     return { reports, reload, interruptedExit: interrupted === null ? null : signalExitCode(interrupted) };
   } finally {
     progress.close();
-    rmSync(markerDir, { recursive: true, force: true });
   }
 }
 
-async function reloadIfDeployed(config: Config, marker: string): Promise<ReloadReport> {
-  let deployed = '';
-  try {
-    deployed = readFileSync(marker, 'utf8').trim();
-  } catch {
-    // no deploy hook ran: nothing was issued
-  }
-  if (deployed === '') return { attempted: false, ok: true, message: 'nginx not reloaded: nothing was issued' };
-  const result = await reloadNginx(config.nginx);
-  return { attempted: true, ok: result.ok, message: result.message };
-}
 
 /** Replaces the EAB secrets in any text that a person, a log or --json will see. */
 export function redactor(config: Config): (s: string) => string {
