@@ -66,8 +66,8 @@ export function normalize(raw: RawConfig, sourcePath: string): Config {
     workDir: raw['work-dir'] ?? null,
     logsDir: raw['logs-dir'] ?? null,
     nginx: {
-      listen: listen.map((l) => l.trim().replace(/ +/g, ' ')),
-      httpsListen: httpsListen.map((l) => l.trim().replace(/ +/g, ' ')),
+      listen: listen.map((l) => rules.canonicalListen(l.replace(/ +/g, ' '))),
+      httpsListen: httpsListen.map((l) => rules.canonicalListen(l.replace(/ +/g, ' '))),
       pidFile: raw.nginx?.['pid-file'] ?? DEFAULTS.pidFile,
       binary: raw.nginx?.binary ?? DEFAULTS.nginxBinary,
       confFile: raw.nginx?.['conf-file'] ?? null,
@@ -158,7 +158,10 @@ function normalizeLocation(raw: RawConfig, issues: ConfigIssue[], check: CheckFn
   const value = raw['default-location'];
   if (value === false) return null;
   if (value === undefined) return { uri: DEFAULTS.defaultLocation.uri, body: [...DEFAULTS.defaultLocation.body] };
-  check(['default-location', 'uri'], value.uri, rules.checkLocationUri);
-  value.body.forEach((d, i) => check(['default-location', 'body', i], d, rules.checkDirective));
-  return { uri: value.uri.trim(), body: value.body.map((d) => d.trim()) };
+  // Checked exactly as written into the output: trimmed.
+  const uri = value.uri.trim();
+  const body = value.body.map((d) => d.trim());
+  check(['default-location', 'uri'], uri, rules.checkLocationUri);
+  body.forEach((d, i) => check(['default-location', 'body', i], d, rules.checkDirective));
+  return { uri, body };
 }

@@ -9,6 +9,9 @@ import { showValue } from '../lib/errors.js';
 
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
+/** Longest path accepted where nginx reads it (its words stop at 4096 bytes). */
+export const MAX_PATH_BYTES = 1024;
+
 export function checkAbsolutePath(value: string): string | null {
   if (CONTROL.test(value)) return `${showValue(value)} contains a control character`;
   if (!value.startsWith('/')) return `${showValue(value)} must be an absolute path (start with "/")`;
@@ -19,6 +22,8 @@ export function checkAbsolutePath(value: string): string | null {
 export function checkWebroot(value: string): string | null {
   const abs = checkAbsolutePath(value);
   if (abs) return abs;
+  // nginx refuses a word of 4096 bytes; leave room for the names appended to it.
+  if (Buffer.byteLength(value) > MAX_PATH_BYTES) return `is longer than ${MAX_PATH_BYTES} bytes`;
   const reason = unquotableReason(value);
   if (reason) return `${showValue(value)} ${reason}; nginx cannot be given this path safely`;
   return null;
@@ -74,9 +79,16 @@ export function checkServerUrl(value: string): string | null {
   return null;
 }
 
-const LISTEN_PARAMS = /^(default_server|reuseport|deferred|bind|ipv6only=(on|off)|backlog=\d{1,6}|fastopen=\d{1,6}|so_keepalive=(on|off))$/;
+const LISTEN_PARAMS = /^(default_server|reuseport|deferred|bind|ipv6only=(on|off)|backlog=[1-9]\d{0,5}|fastopen=\d{1,6}|so_keepalive=(on|off))$/;
 
 /** A listen line's arguments: an address and a few known parameters, nothing else. */
+/** An IPv6 listen address in the canonical form nginx reads (it refuses e.g. a "::" that stands for one group). */
+export function canonicalListen(value: string): string {
+  const m = /^\[([^\]]+)\]:(\d+)(.*)$/.exec(value.trim());
+  if (!m) return value.trim();
+  return `${new URL(`http://[${m[1]}]/`).hostname}:${m[2]}${m[3]}`;
+}
+
 export function checkListen(value: string): string | null {
   const bad = `${showValue(value)} is not a valid listen address (e.g. "80", "127.0.0.1:8080", "[::]:80", "80 default_server")`;
   if (CONTROL.test(value)) return bad;
@@ -94,7 +106,7 @@ function isPort(text: string): boolean {
 
 function isListenAddress(address: string): boolean {
   if (isPort(address)) return true;
-  const v6 = /^\[([^\]]+)\]:(\d+)$/.exec(address);
+  const v6 = /^\[([^\]%]+)\]:(\d+)$/.exec(address);
   if (v6) return isIPv6(v6[1]!) && isPort(v6[2]!);
   const v4 = /^([^:]+):(\d+)$/.exec(address);
   if (v4) return (v4[1] === '*' || isIPv4(v4[1]!)) && isPort(v4[2]!);
@@ -117,6 +129,7 @@ const MODIFIERS = new Set(['=', '~', '~*', '^~']);
 
 /** The location's match: read it as nginx would read `location URI {`. */
 export function checkLocationUri(value: string): string | null {
+  if (CONTROL.test(value)) return `${showValue(value)} contains a control character`;
   const parsed = parseStatements(`location ${value} {}`);
   const bad = `${showValue(value)} is not a valid location (e.g. "/", "= /exact", "~ \\.php$", "^~ /static/", "@name")`;
   if (!parsed.ok || parsed.statements.length !== 1) return bad;
@@ -143,7 +156,7 @@ export function checkDirective(value: string): string | null {
     return `${showValue(value)} must hold exactly one directive (it holds ${parsed.statements.length}); use one list entry per directive`;
   }
   // Lines are re-indented in the output, which would change a quoted string spanning lines.
-  if (hasMultilineWord(parsed.statements)) return `${showValue(value)} has a quoted string spanning lines; use \n escapes instead`;
+  if (hasMultilineWord(parsed.statements)) return `${showValue(value)} has a quoted string spanning lines; use \\n escapes instead`;
   return null;
 }
 

@@ -21,6 +21,8 @@ export function nginxQuote(value: string): string {
 }
 
 /** A comment line's text: no newline can end the comment early. */
-export function commentText(value: string): string {
-  return value.replace(/[\u0000-\u001f\u007f]/g, '?');
+export function commentText(value: string, max = 200): string {
+  const text = value.replace(/[\u0000-\u001f\u007f]/g, '?');
+  // nginx refuses a comment of 4096 bytes: a comment only needs to be recognisable.
+  return text.length > max ? `${text.slice(0, max)}...` : text;
 }

@@ -16,6 +16,9 @@ type Event = { kind: 'end'; args: string[] } | { kind: 'open'; args: string[] } 
 
 const isSpace = (ch: string) => ch === ' ' || ch === '\t' || ch === '\r' || ch === '\n';
 
+/** nginx refuses a single word (or comment) of this many bytes or more ("too long parameter"). */
+export const NGINX_MAX_WORD_BYTES = 4096;
+
 function lex(text: string): { events: Event[] } | { error: string } {
   const events: Event[] = [];
   let args: string[] = [];
@@ -27,8 +30,11 @@ function lex(text: string): { events: Event[] } | { error: string } {
   let comment = false;
   let needSpace = false;
   let variable = false;
+  let tooLong = false;
+  let commentStart = -1;
 
   const finishWord = () => {
+    if (Buffer.byteLength(word) >= NGINX_MAX_WORD_BYTES - 2) tooLong = true;
     args.push(word);
     word = '';
     inWord = false;
@@ -38,7 +44,10 @@ function lex(text: string): { events: Event[] } | { error: string } {
     const ch = text[i]!;
     if (ch === '\0') return { error: 'contains a NUL character' };
     if (comment) {
-      if (ch === '\n') comment = false;
+      if (ch === '\n') {
+        comment = false;
+        if (Buffer.byteLength(text.slice(commentStart, i)) >= NGINX_MAX_WORD_BYTES - 2) tooLong = true;
+      }
       continue;
     }
     if (needSpace) {
@@ -59,7 +68,10 @@ function lex(text: string): { events: Event[] } | { error: string } {
         continue;
       }
       if (ch === ')') {
+        // nginx starts a new word with it (as in `if ($a = "b")`): so do we.
         needSpace = false;
+        inWord = true;
+        word += ch;
         continue;
       }
       return { error: `has ${JSON.stringify(ch)} right after a closing quote` };
@@ -79,6 +91,7 @@ function lex(text: string): { events: Event[] } | { error: string } {
           continue;
         case '#':
           comment = true;
+          commentStart = i;
           continue;
         case '"':
           inWord = true;
@@ -148,6 +161,8 @@ function lex(text: string): { events: Event[] } | { error: string } {
     }
     word += ch;
   }
+  if (comment && Buffer.byteLength(text.slice(commentStart)) >= NGINX_MAX_WORD_BYTES - 2) tooLong = true;
+  if (tooLong) return { error: `has a word or comment of ${NGINX_MAX_WORD_BYTES} bytes or more, which nginx refuses` };
   if (dq || sq) return { error: 'has an unterminated quoted string' };
   if (inWord || args.length > 0 || escaped) return { error: 'does not end with ";"' };
   return { events };

@@ -8,7 +8,7 @@ const withBody = (...body: string[]) => `${certs}default-location:\n  uri: /\n  
 // [case, config text, file name, expected message fragment]
 const cases: [string, string, string, string][] = [
   ['malformed YAML', 'certificates: [\n', 'site.yaml', 'site.yaml:2:1: not valid YAML'],
-  ['malformed JSON', '{"certificates": [', 'site.json', 'site.json: not valid JSON'],
+  ['malformed JSON', '{"certificates": [', 'site.json', 'site.json:1:19: not valid JSON: it ends too early'],
   ['duplicate YAML key', `${certs}webroot: /a\nwebroot: /b\n`, 'site.yaml', 'not valid YAML: Map keys must be unique'],
   ['unknown top-level key', `${certs}web-root: /srv\n`, 'site.yaml', 'site.yaml:3: web-root: is not a known key (did you mean "webroot"?)'],
   ['typo domain: for domains:', 'certificates:\n  - domain: [example.org]\n', 'site.yaml', 'certificates[0].domain: is not a known key (did you mean "domains"?)'],
