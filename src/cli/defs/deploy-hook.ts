@@ -2,7 +2,8 @@ import { type CommandDef, configOption } from './types.js';
 
 export const deployHookDef: CommandDef = {
   name: 'deploy-hook',
-  describe: "run by certbot after each issuance (RENEWED_LINEAGE set): the certificate's deploy-hook, then the nginx reload",
-  builder: (y) => y.option('config', configOption).example('certbot ... --deploy-hook "$0 deploy-hook -c /abs/site.yaml"', 'how cert-wrap obtain sets it'),
+  describe: "run by certbot after each issuance (RENEWED_LINEAGE set): the stable paths, deploy copies, the certificate's deploy-hook, then the nginx reload",
+  options: { config: configOption },
+  examples: [['certbot ... --deploy-hook "$0 deploy-hook -c /abs/site.yaml"', 'how cert-wrap obtain sets it']],
   run: async (args) => (await import('../commands/deploy-hook.js')).deployHook(args as never),
 };

@@ -1,20 +1,22 @@
-import { type CommandDef, configOption, jsonOption } from './types.js';
+import { type CommandDef, certOption, configOption, jsonOption } from './types.js';
 
 export const preflightDef: CommandDef = {
   name: 'preflight',
   describe: 'check, without asking the CA, that every webroot name serves a probe file as the CA will fetch it',
-  builder: (y) =>
-    y
-      .option('config', configOption)
-      .option('cert', { type: 'string', array: true, describe: 'only this certificate (by name); repeatable' })
-      .option('resolve', {
-        type: 'string',
-        array: true,
-        describe: 'NAME:IP: connect to IP for NAME instead of asking DNS, like curl --resolve but without a port (IPv6 as NAME:[::1]); repeatable',
-      })
-      .option('json', jsonOption)
-      .option('timeout', { type: 'number', default: 10, describe: 'seconds to wait for each request' })
-      .example('$0 preflight -c /etc/cert-wrap/site.yaml', 'check every name before cert-wrap obtain')
-      .example('$0 preflight -c site.yaml --resolve example.org:192.0.2.10', "fetch example.org from the server's public address"),
+  options: {
+    config: configOption,
+    cert: certOption,
+    resolve: {
+      type: 'string',
+      array: true,
+      describe: 'NAME:IP: connect to IP for NAME instead of asking DNS, like curl --resolve but without a port (IPv6 as NAME:[::1]); repeatable',
+    },
+    json: jsonOption,
+    timeout: { type: 'number', default: 10, describe: 'seconds to wait for each request' },
+  },
+  examples: [
+    ['$0 preflight -c /etc/cert-wrap/site.yaml', 'check every name before cert-wrap obtain'],
+    ['$0 preflight -c site.yaml --resolve example.org:192.0.2.10', "fetch example.org from the server's public address"],
+  ],
   run: async (args) => (await import('../commands/preflight.js')).preflight(args as never),
 };

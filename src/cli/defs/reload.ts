@@ -3,10 +3,7 @@ import { type CommandDef, configOption, jsonOption } from './types.js';
 export const reloadDef: CommandDef = {
   name: 'reload',
   describe: 'check the running nginx configuration with nginx -t, then send SIGHUP to the master in the pid file',
-  builder: (y) =>
-    y
-      .option('config', configOption)
-      .option('json', jsonOption)
-      .example('$0 reload -c /etc/cert-wrap/site.yaml', 'reload nginx, refusing when its configuration is broken'),
+  options: { config: configOption, json: jsonOption },
+  examples: [['$0 reload -c /etc/cert-wrap/site.yaml', 'reload nginx, refusing when its configuration is broken']],
   run: async (args) => (await import('../commands/reload.js')).reload(args as never),
 };

@@ -1,21 +1,49 @@
-import type { Argv } from 'yargs';
-
 /**
- * One cert-wrap command: its name, help and options (cheap to load), and the
- * module that does the work, imported only when the command runs.
+ * One cert-wrap command as data: its name, help, options and examples (cheap
+ * to load), and the module that does the work, imported only when it runs.
+ * The same data feeds the fast argument parser (node:util parseArgs) and, for
+ * --help only, yargs' help screens.
  */
+export interface OptionSpec {
+  type: 'string' | 'boolean' | 'number';
+  describe: string;
+  /** A one-letter alias, e.g. "c" for -c. */
+  alias?: string;
+  default?: string | boolean | number;
+  /** Repeatable: the values are collected into a list. */
+  array?: boolean;
+  /** When missing: this message, exit 2. */
+  required?: string;
+}
+
 export interface CommandDef {
   name: string;
   describe: string;
-  builder(y: Argv): Argv;
+  options: Record<string, OptionSpec>;
+  examples?: [command: string, description: string][];
+  /** Checks across options (throws UsageError). */
+  check?(args: Record<string, unknown>): void;
   run(args: Record<string, unknown>): Promise<number>;
 }
 
-export const configOption = {
+export const configOption: OptionSpec = {
   alias: 'c',
   type: 'string',
-  demandOption: 'give the config file with -c FILE',
+  required: 'give the config file with -c FILE',
   describe: 'config file (YAML or JSON), the same one gen-nginx reads',
-} as const;
+};
 
-export const jsonOption = { type: 'boolean', default: false, describe: 'print the result as JSON on stdout' } as const;
+export const jsonOption: OptionSpec = { type: 'boolean', default: false, describe: 'print the result as JSON on stdout' };
+
+export const certOption: OptionSpec = { type: 'string', array: true, describe: 'only this certificate (by name); repeatable' };
+
+export const lockTimeoutOption: OptionSpec = {
+  type: 'number',
+  default: 60,
+  describe: 'seconds to wait for another cert-wrap run on the same certbot directories',
+};
+
+export const preflightOptions: Record<string, OptionSpec> = {
+  preflight: { type: 'boolean', default: true, describe: 'first check that each webroot name serves a probe file over http (--no-preflight to skip)' },
+  resolve: { type: 'string', array: true, describe: 'NAME:IP, like curl: where the preflight connects for NAME (repeatable)' },
+};
