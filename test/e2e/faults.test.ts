@@ -22,7 +22,7 @@
  * so all of certbot's requests go through the relay.
  */
 import { X509Certificate, createHash, createPrivateKey } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, watch } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, watch } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -515,7 +515,7 @@ describe.skipIf(!ok)('faults during real issuances: killed certbot, killed cert-
     console.log(`later run: renewed in ${later.seconds.toFixed(1)} s`);
   }, T);
 
-  it('4. certbot SIGKILLed while saving a new lineage: the next run ends with a valid live/NAME, not NAME-0001', async () => {
+  it('4. certbot SIGKILLed while saving a new lineage: the next run refuses (no NAME-0001), says what to move aside, and once that is done ends with a valid live/NAME', async () => {
     need();
     // certbot creates renewal/NAME.conf first (empty, O_EXCL), then archive/ and live/, and fills the
     // conf in last. Kill it the moment the conf appears (inotify), before anything is written into it.
@@ -555,6 +555,22 @@ describe.skipIf(!ok)('faults during real issuances: killed certbot, killed cert-
     expect(confSize, `the kill came after certbot had written ${conf}; this test needs it empty`).toBe(0);
     const lineages = (): string[] => readdirSync(path.join(dirs.configDir, 'live')).filter((n) => n.startsWith('saving')).sort();
     console.log(`killed certbot as it created renewal/saving.conf: conf ${confSize} bytes, live/: ${lineages().join(' ') || '-'}; cert-wrap exit ${String(first.exitCode)}`);
+
+    // The next run must not let certbot issue into saving-0001: it refuses, naming what to move aside.
+    const refused = await certWrap(argv);
+    const refusedReport = reportOf(json(refused.res, refused.context), 'saving', refused.context);
+    expect(refused.res.exitCode, refused.context).toBe(1);
+    expect(refusedReport.outcome, refused.context).toBe('failed');
+    expect(refusedReport.reason, refused.context).toContain(`${conf} is empty (certbot was interrupted while saving saving)`);
+    const toMove = (refusedReport.reason ?? '').split('Move these aside, then run again: ')[1]?.split(' ') ?? [];
+    expect(toMove, refused.context).toEqual([conf, live('saving'), path.join(dirs.configDir, 'archive', 'saving')]);
+    expect(lineages(), 'no other lineage was created').toEqual(lineages().filter((n) => n === 'saving'));
+    // What the operator does: move those aside.
+    const aside = path.join(path.dirname(dirs.configDir), 'moved-aside');
+    mkdirSync(aside, { recursive: true });
+    toMove.forEach((p, i) => {
+      if (existsSync(p)) renameSync(p, path.join(aside, `${i}-${path.basename(p)}`));
+    });
 
     const next = await certWrap(argv);
     const report = json(next.res, next.context);

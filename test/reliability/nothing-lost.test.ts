@@ -516,7 +516,7 @@ describe('cert-wrap deploy-hook (deploy copies) killed at random moments', () =>
       label: 'cert-wrap deploy-hook copies',
       dir: copies,
       targets: ['fullchain.pem', 'privkey.pem'],
-      tmpPattern: /^\.(fullchain|privkey)\.pem\.[0-9a-f]+\.tmp$/,
+      tmpPattern: /^\.(fullchain|privkey)\.pem\.\d+\.[0-9a-f]+\.tmp$/,
       // copy.ts names them .FILE.RANDOM.tmp, without the pid.
       tmpHasPid: false,
       argv: [bins.certWrap, 'deploy-hook', '-c', join(dir, 'site.json')],
