@@ -5,6 +5,7 @@ import { defineConfig } from 'vitest/config';
 // so they run one file at a time in a project of their own.
 export default defineConfig({
   test: {
+    globalSetup: ['test/support/global-setup.ts'],
     projects: [
       {
         test: {

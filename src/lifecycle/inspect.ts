@@ -19,17 +19,24 @@ export function lineageDir(configDir: string | null, name: string): string {
   return join(configDir ?? DEFAULT_CONFIG_DIR, 'live', name);
 }
 
+/** A reader of certificate files: inspectPem on the file, or a cache in front of it. */
+export interface CertificateReader {
+  inspect(path: string): Inspection;
+}
+
+const direct: CertificateReader = { inspect: (path) => inspectPem(readFileSync(path), path) };
+
 /** null when there is no lineage yet; throws when cert.pem exists but cannot be read or parsed. */
-export function inspectLineage(configDir: string | null, name: string): Inspection | null {
+export function inspectLineage(configDir: string | null, name: string, reader: CertificateReader = direct): Inspection | null {
   const path = join(lineageDir(configDir, name), 'cert.pem');
-  let pem: Buffer;
   try {
-    pem = readFileSync(path);
+    return reader.inspect(path);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new Error(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    if (code) throw new Error(`cannot read ${path}: ${code}`);
+    throw err;
   }
-  return inspectPem(pem, path);
 }
 
 export function inspectPem(pem: Buffer | string, path: string): Inspection {

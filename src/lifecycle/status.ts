@@ -1,7 +1,7 @@
 /** Every certificate's state and next action, computed once for status, plan, renew and metrics. */
 import type { Certificate, Config } from '../config/types.js';
 import { type Decision, decide } from './decide.js';
-import { type Inspection, inspectLineage } from './inspect.js';
+import { type CertificateReader, type Inspection, inspectLineage } from './inspect.js';
 
 export interface CertStatus {
   cert: Certificate;
@@ -11,12 +11,12 @@ export interface CertStatus {
   decision: Decision;
 }
 
-export function statusOf(config: Config, certs: Certificate[], now: Date): CertStatus[] {
+export function statusOf(config: Config, certs: Certificate[], now: Date, reader?: CertificateReader): CertStatus[] {
   return certs.map((cert) => {
     let found: Inspection | null = null;
     let error: string | null = null;
     try {
-      found = inspectLineage(config.configDir, cert.name);
+      found = inspectLineage(config.configDir, cert.name, reader);
     } catch (err) {
       error = (err as Error).message;
     }

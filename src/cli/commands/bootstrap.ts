@@ -1,5 +1,5 @@
 /** cert-wrap bootstrap: stable certificate paths for every certificate, placeholders where none is issued yet. */
-import { loadConfig } from '../../config/load.js';
+import { loadConfigCached } from '../../config/cached.js';
 import type { Certificate, Config } from '../../config/types.js';
 import { RuntimeError } from '../../lib/errors.js';
 import { fsReason, whyNotWritable } from '../../lib/fs-reason.js';
@@ -22,7 +22,7 @@ export async function bootstrapCertificates(config: Config, certs: Certificate[]
 }
 
 export async function bootstrap(args: { config: string; cert?: string[]; json: boolean }): Promise<number> {
-  const config = loadConfig(args.config);
+  const config = await loadConfigCached(args.config);
   const results = await bootstrapCertificates(config, selectCertificates(config, args.cert ?? []));
   if (args.json) {
     process.stdout.write(`${JSON.stringify({ certsDir: config.certsDir, certificates: results }, null, 2)}\n`);

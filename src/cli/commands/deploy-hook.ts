@@ -6,7 +6,7 @@
  * failure of one does not hide the others.
  */
 import { basename } from 'node:path';
-import { loadConfig } from '../../config/load.js';
+import { loadConfigCached } from '../../config/cached.js';
 import type { Certificate, Config } from '../../config/types.js';
 import { UsageError } from '../../lib/errors.js';
 import { deployCopies, describeCopy } from '../../deploy/copy.js';
@@ -17,7 +17,7 @@ import { reloadPending } from '../../nginx/reload-pending.js';
 export async function deployHook(args: { config: string }): Promise<number> {
   const lineage = process.env.RENEWED_LINEAGE;
   if (!lineage) throw new UsageError('deploy-hook is run by certbot after an issuance, with RENEWED_LINEAGE set; it is not set here');
-  const config = loadConfig(args.config);
+  const config = await loadConfigCached(args.config);
   const name = basename(lineage);
   const cert = config.certificates.find((c) => c.name === name);
   // certbot shows a hook's stderr as "error output": only failures go there.

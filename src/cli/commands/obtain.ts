@@ -5,7 +5,7 @@
 import { realpathSync } from 'node:fs';
 import { deployHookCommand, printable } from '../../certbot/args.js';
 import { planObtain } from '../../certbot/obtain.js';
-import { loadConfig } from '../../config/load.js';
+import { loadConfigCached } from '../../config/cached.js';
 import type { Certificate, Config } from '../../config/types.js';
 import { UsageError } from '../../lib/errors.js';
 import { useColor } from '../color.js';
@@ -25,7 +25,7 @@ export interface ObtainArgs {
 }
 
 export async function obtain(args: ObtainArgs): Promise<number> {
-  const config = loadConfig(args.config);
+  const config = await loadConfigCached(args.config);
   const certs = selectCertificates(config, args.cert ?? []);
   const plan = planObtain(config, certs, { deployHook: ownDeployHook(config), dryRun: args.dryRun, forceRenewal: false });
   if (args.print) {

@@ -2,7 +2,7 @@
  * cert-wrap preflight: check that every name validated through the webroot
  * serves a probe file, as the CA will fetch it, without asking the CA.
  */
-import { loadConfig } from '../../config/load.js';
+import { loadConfigCached } from '../../config/cached.js';
 import { UsageError } from '../../lib/errors.js';
 import { signalExitCode, whileInterruptible } from '../../lib/interrupt.js';
 import { formatPreflightTable } from '../../preflight/format.js';
@@ -25,7 +25,7 @@ export async function preflight(args: PreflightArgs): Promise<number> {
     throw new UsageError(`--timeout ${String(args.timeout)}: give the seconds to wait for each request, more than 0 and at most 600`);
   }
   const resolve = parseResolve(args.resolve ?? []);
-  const config = loadConfig(args.config);
+  const config = await loadConfigCached(args.config);
   const certs = selectCertificates(config, args.cert ?? []);
 
   // Ctrl-C or SIGTERM: drop the requests in flight, remove the probe file, exit 128+N.

@@ -1,10 +1,10 @@
 /** cert-wrap reload: `nginx -t` on the running master's configuration, then SIGHUP. */
-import { loadConfig } from '../../config/load.js';
+import { loadConfigCached } from '../../config/cached.js';
 import { RuntimeError } from '../../lib/errors.js';
 import { reloadPending } from '../../nginx/reload-pending.js';
 
 export async function reload(args: { config: string; json: boolean }): Promise<number> {
-  const config = loadConfig(args.config);
+  const config = await loadConfigCached(args.config);
   const result = await reloadPending(config);
   if (args.json) {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -6,7 +6,8 @@
  */
 import type { CertReport } from '../../certbot/obtain.js';
 import { planObtain } from '../../certbot/obtain.js';
-import { loadConfig } from '../../config/load.js';
+import { loadConfigCached } from '../../config/cached.js';
+import { InspectionCache } from '../../lifecycle/inspect-cache.js';
 import { recordSuccess } from '../../lifecycle/state.js';
 import { reloadIfPending } from '../../nginx/reload-pending.js';
 import { type CertStatus, statusOf } from '../../lifecycle/status.js';
@@ -34,13 +35,15 @@ export interface RenewSummary extends RunSummary {
 }
 
 export async function renew(args: RenewArgs): Promise<number> {
-  const config = loadConfig(args.config);
+  const config = await loadConfigCached(args.config);
   const certs = selectCertificates(config, args.cert ?? []);
   const deployHook = ownDeployHook(config);
   const progress = newProgress(config);
   // Decide under the lock: a run that waited for another one sees what that one renewed.
   const outcome = await underLock(config, args.lockTimeout, progress, async () => {
-    const statuses = statusOf(config, certs, new Date());
+    const reader = InspectionCache.open();
+    const statuses = statusOf(config, certs, new Date(), reader);
+    reader.save();
     const plan = statuses
       .filter((s) => s.decision.action !== 'none')
       .flatMap((s) => planObtain(config, [s.cert], { deployHook, dryRun: args.dryRun, forceRenewal: s.decision.action === 'renew' }));

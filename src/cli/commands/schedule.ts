@@ -4,14 +4,14 @@
  * Writes nothing: the output is for the operator to install.
  */
 import { realpathSync } from 'node:fs';
-import { loadConfig } from '../../config/load.js';
+import { loadConfigCached } from '../../config/cached.js';
 import { findConflicts, type Conflict } from '../../schedule/conflicts.js';
 import { cronText, systemdUnits } from '../../schedule/render.js';
 import { hostSeed } from '../../schedule/seed.js';
 import { slotFromSeed } from '../../schedule/slot.js';
 
 export async function schedule(args: { config: string; cron?: boolean; systemd?: boolean; seed?: string; json: boolean }): Promise<number> {
-  const config = loadConfig(args.config);
+  const config = await loadConfigCached(args.config);
   // This very cert-wrap, by absolute paths: the launcher's real path, not a symlink such as node_modules/.bin/cert-wrap.
   const command = [process.execPath, realpathSync(process.argv[1]!), 'renew', '-c', config.sourcePath];
   const slot = slotFromSeed(args.seed ?? hostSeed(config.sourcePath).seed);

@@ -4,7 +4,7 @@
  */
 import { printable } from '../../certbot/args.js';
 import { planObtain } from '../../certbot/obtain.js';
-import { loadConfig } from '../../config/load.js';
+import { loadConfigCached } from '../../config/cached.js';
 import { writeFileAtomic } from '../../lib/atomic-write.js';
 import { RuntimeError } from '../../lib/errors.js';
 import { renderMetrics } from '../../lifecycle/metrics.js';
@@ -23,7 +23,7 @@ export interface StatusArgs {
 }
 
 export async function status(args: StatusArgs): Promise<number> {
-  const config = loadConfig(args.config);
+  const config = await loadConfigCached(args.config);
   const now = new Date();
   const statuses = statusOf(config, selectCertificates(config, args.cert ?? []), now);
   if (args.metrics) writeMetrics(args.metrics, statuses, config.certsDir, now);
@@ -51,7 +51,7 @@ export function writeMetrics(file: string, statuses: CertStatus[], certsDir: str
 }
 
 export async function plan(args: { config: string; cert?: string[]; json: boolean }): Promise<number> {
-  const config = loadConfig(args.config);
+  const config = await loadConfigCached(args.config);
   const statuses = statusOf(config, selectCertificates(config, args.cert ?? []), new Date());
   const deployHook = ownDeployHook(config);
   const items = statuses.map((s) => {
