@@ -2,7 +2,6 @@
  * Checks on single values that the JSON Schema cannot express. Each returns
  * null when the value is fine, or the message that follows its config path.
  */
-import { isIPv4, isIPv6 } from 'node:net';
 import { parseStatements, type Statement } from '../nginx/tokenize.js';
 import { unquotableReason } from '../nginx/quote.js';
 import { showValue } from '../lib/errors.js';
@@ -98,6 +97,22 @@ export function checkListen(value: string): string | null {
     if (!LISTEN_PARAMS.test(param)) return `${showValue(value)}: unknown or unsupported listen parameter ${showValue(param)}`;
   }
   return null;
+}
+
+// node:net's isIP* would load the networking stack on every run: the URL parser, loaded anyway, validates.
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+function isIPv4(text: string): boolean {
+  return IPV4.test(text);
+}
+
+function isIPv6(text: string): boolean {
+  if (!/^[0-9a-fA-F:.]+$/.test(text) || !text.includes(':')) return false;
+  try {
+    return new URL(`http://[${text}]/`).hostname.length > 2;
+  } catch {
+    return false;
+  }
 }
 
 function isPort(text: string): boolean {
