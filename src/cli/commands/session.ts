@@ -11,9 +11,6 @@ import { preflight } from '../../certbot/preflight.js';
 import { readLogTail, runCertbot } from '../../certbot/run.js';
 import type { Certificate, Config } from '../../config/types.js';
 import { DEFAULT_CONFIG_DIR } from '../../lifecycle/inspect.js';
-import { probeCertificates } from '../../preflight/http01.js';
-import { parseResolve } from '../../preflight/resolve.js';
-import { splitByPreflight } from '../../preflight/split.js';
 import { signalExitCode, whileInterruptible } from '../../lib/interrupt.js';
 import { DEFER_RELOAD_ENV } from '../../lifecycle/pending-reload.js';
 import { reloadIfPending } from '../../nginx/reload-pending.js';
@@ -73,6 +70,13 @@ export async function holdBackUnreachable(
   args: PreflightArgs,
   progress: Progress,
 ): Promise<{ plan: PlannedRun[]; heldBack: CertReport[] }> {
+  if (!args.preflight && (args.resolve ?? []).length === 0) return { plan, heldBack: [] };
+  // Loaded only when used: the HTTP client stack is a good part of a short run's start-up.
+  const [{ probeCertificates }, { parseResolve }, { splitByPreflight }] = await Promise.all([
+    import('../../preflight/http01.js'),
+    import('../../preflight/resolve.js'),
+    import('../../preflight/split.js'),
+  ]);
   const resolve = parseResolve(args.resolve ?? []);
   if (!args.preflight || !plan.some((p) => p.cert.challenge === null)) return { plan, heldBack: [] };
   progress.note(`preflight: checking that nginx serves the challenge path of ${plan.filter((p) => p.cert.challenge === null).length} certificate(s)`);
