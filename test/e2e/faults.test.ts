@@ -31,6 +31,7 @@ import { execa } from 'execa';
 import { stringify as toYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certbotDirs, certbotEnv, type CertbotDirs } from '../support/certbot.js';
+import { type CertReport, type RunReport, STACK_LINE, Started } from '../support/e2e.js';
 import { bins, runBin, type CliResult } from '../support/cli.js';
 import { dnsNames, peerCertificate } from '../support/lifecycle-tls.js';
 import { childPids, startNginx, type RunningNginx } from '../support/nginx.js';
@@ -60,24 +61,8 @@ const CERTS = {
 } as const;
 type CertName = keyof typeof CERTS;
 
-interface CertReport {
-  name: string;
-  domains: string[];
-  outcome: 'issued' | 'unchanged' | 'dry-run' | 'failed';
-  class: string | null;
-  reason: string | null;
-  seconds: number;
-}
 
-interface RunReport {
-  ok: boolean;
-  renewed?: boolean;
-  certificates: CertReport[];
-  reload: { attempted: boolean; ok: boolean; message: string };
-}
 
-/** A stack trace line, as node prints them. */
-const STACK_LINE = /^\s+at .+(\(.+:\d+:\d+\)|:\d+:\d+)$/m;
 
 /**
  * A TCP relay from a port of its own to Pebble's ACME port, which can be
@@ -182,7 +167,8 @@ describe.skipIf(!ok)('faults during real issuances: killed certbot, killed cert-
   let config = '';
   let dueConfig = '';
   let generatedConf = '';
-  const startedPids = new Set<number>();
+  const started = new Started();
+  const startedPids = started.pids;
 
   const need = (): { dir: string; pebble: RunningPebble; nginx: RunningNginx } => {
     if (dir === undefined || pebble === undefined || nginx === undefined) throw new Error('beforeAll did not finish');
@@ -194,13 +180,7 @@ describe.skipIf(!ok)('faults during real issuances: killed certbot, killed cert-
     .flat()
     .flatMap((n) => ['--resolve', `${n}:127.0.0.1`]);
 
-  const workers = async (): Promise<number[]> => {
-    if (nginx === undefined) return [];
-    startedPids.add(nginx.pid);
-    const list = await nginx.workers();
-    for (const w of list) startedPids.add(w);
-    return list;
-  };
+  const workers = (): Promise<number[]> => started.workers(nginx);
 
   const configObject = (renewBefore?: number): Record<string, unknown> => ({
     webroot,

@@ -16,12 +16,13 @@ import { execa } from 'execa';
 import { stringify as toYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certbotDirs, certbotEnv, type CertbotDirs } from '../support/certbot.js';
+import { type CertReport, type RunReport, Started } from '../support/e2e.js';
 import { bins, runBin, type CliResult } from '../support/cli.js';
 import { dnsNames, peerCertificate } from '../support/lifecycle-tls.js';
 import { startNginx, type RunningNginx } from '../support/nginx.js';
 import { startPebble, type RunningPebble } from '../support/pebble.js';
-import { makeTempDir, removeTempDir } from '../support/tmp.js';
-import { findTool, isProcessAlive, requireAcmeEnv, waitFor } from '../support/tools.js';
+import { makeTempDir } from '../support/tmp.js';
+import { findTool, requireAcmeEnv, waitFor } from '../support/tools.js';
 
 const { ok } = requireAcmeEnv();
 
@@ -53,21 +54,7 @@ const RENEW_RESOLVE = resolveArgs('renew', DOMAINS);
 /** Step 7 needs renew's HTTP-01 preflight (--resolve). */
 const renewPreflight = RENEW_RESOLVE.length > 0;
 
-interface CertReport {
-  name: string;
-  domains: string[];
-  outcome: 'issued' | 'unchanged' | 'dry-run' | 'failed';
-  class: string | null;
-  reason: string | null;
-  seconds: number;
-}
 
-interface RunReport {
-  ok: boolean;
-  renewed?: boolean;
-  certificates: CertReport[];
-  reload: { attempted: boolean; ok: boolean; message: string };
-}
 
 interface StatusReport {
   now: string;
@@ -139,7 +126,8 @@ describe.skipIf(!ok)('certificate lifecycle: bootstrap, obtain, status, renew ag
   let generatedConf = '';
   let serversConf = '';
   let wrapperLog = '';
-  const startedPids = new Set<number>();
+  const started = new Started();
+  const startedPids = started.pids;
 
   const need = (): { dir: string; pebble: RunningPebble } => {
     if (dir === undefined || pebble === undefined) throw new Error('beforeAll did not finish');
@@ -150,18 +138,8 @@ describe.skipIf(!ok)('certificate lifecycle: bootstrap, obtain, status, renew ag
     return nginx;
   };
 
-  const workers = async (): Promise<number[]> => {
-    if (nginx === undefined) return [];
-    startedPids.add(nginx.pid);
-    const list = await nginx.workers();
-    for (const w of list) startedPids.add(w);
-    return list;
-  };
-  /** Workers once an earlier reload has settled (the harness runs one worker process). */
-  const settledWorkers = async (): Promise<number[]> => {
-    await waitFor(async () => (await workers()).length === 1, 3_000);
-    return workers();
-  };
+  const workers = (): Promise<number[]> => started.workers(nginx);
+  const settledWorkers = (): Promise<number[]> => started.settledWorkers(nginx);
   const errorLogText = async (): Promise<string> => (nginx === undefined ? '' : readFile(nginx.errorLog, 'utf8').catch(() => ''));
 
   const live = (file: string): string => path.join(dirs.configDir, 'live', 'site', file);
@@ -308,16 +286,7 @@ describe.skipIf(!ok)('certificate lifecycle: bootstrap, obtain, status, renew ag
   });
 
   afterAll(async () => {
-    try {
-      await workers().catch(() => undefined);
-      const results = await Promise.allSettled([nginx?.stop(), pebble?.stop()]);
-      for (const r of results) if (r.status === 'rejected') throw r.reason;
-      const alive = [...startedPids].filter(isProcessAlive);
-      expect(alive, `processes still alive after stop(): ${alive.join(' ')}`).toEqual([]);
-      if (nginx !== undefined) expect(existsSync(nginx.pidFile)).toBe(false);
-    } finally {
-      await removeTempDir(dir);
-    }
+    await started.stopAll(nginx, pebble, dir);
   });
 
   // Shared between the steps below, which run in order.

@@ -6,31 +6,20 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify as toYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certbotDirs, certbotEnv, type CertbotDirs } from '../support/certbot.js';
+import { type CertReport, type RunReport, Started } from '../support/e2e.js';
 import { bins, runBin, type CliResult } from '../support/cli.js';
 import { startNginx, type RunningNginx } from '../support/nginx.js';
 import { startPebble, type RunningPebble } from '../support/pebble.js';
-import { makeTempDir, removeTempDir } from '../support/tmp.js';
-import { findTool, isProcessAlive, requireAcmeEnv, waitFor } from '../support/tools.js';
+import { makeTempDir } from '../support/tmp.js';
+import { findTool, requireAcmeEnv, waitFor } from '../support/tools.js';
 
 const { ok } = requireAcmeEnv();
 
 /** Per-test budget: a certbot issuance takes ~2.5 s, a failed validation less. */
 const T = 90_000;
 
-interface CertReport {
-  name: string;
-  domains: string[];
-  outcome: 'issued' | 'unchanged' | 'dry-run' | 'failed';
-  class: null | 'validation' | 'network' | 'rate-limited' | 'locked' | 'deploy' | 'other';
-  reason: string | null;
-  seconds: number;
-}
 
-interface ObtainReport {
-  ok: boolean;
-  certificates: CertReport[];
-  reload: { attempted: boolean; ok: boolean; message: string };
-}
+type ObtainReport = RunReport;
 
 /** A certificate of the test config. `served: false` keeps it out of the nginx servers. */
 interface CertSpec {
@@ -83,7 +72,8 @@ describe.skipIf(!ok)('cert-wrap obtain / reload against real certbot, nginx and 
   let hostLog = '';
   let nginxBinary = '';
   let certs: CertSpec[] = [];
-  const startedPids = new Set<number>();
+  const started = new Started();
+  const startedPids = started.pids;
 
   const need = (): { dir: string; pebble: RunningPebble; nginx: RunningNginx } => {
     if (dir === undefined || pebble === undefined || nginx === undefined) throw new Error('beforeAll did not finish');
@@ -91,22 +81,9 @@ describe.skipIf(!ok)('cert-wrap obtain / reload against real certbot, nginx and 
   };
 
   /** Current nginx workers, remembered for the final "all gone" check. */
-  const workers = async (): Promise<number[]> => {
-    if (nginx === undefined) return [];
-    startedPids.add(nginx.pid);
-    const list = await nginx.workers();
-    for (const w of list) startedPids.add(w);
-    return list;
-  };
+  const workers = (): Promise<number[]> => started.workers(nginx);
 
-  /**
-   * Workers once a previous reload has settled: the harness runs one worker
-   * process, and an old one may still be finishing its connections for a moment.
-   */
-  const settledWorkers = async (): Promise<number[]> => {
-    await waitFor(async () => (await workers()).length === 1, 3_000);
-    return workers();
-  };
+  const settledWorkers = (): Promise<number[]> => started.settledWorkers(nginx);
 
   const errorLogText = async (): Promise<string> => readFile(need().nginx.errorLog, 'utf8').catch(() => '');
 
@@ -305,16 +282,7 @@ describe.skipIf(!ok)('cert-wrap obtain / reload against real certbot, nginx and 
   });
 
   afterAll(async () => {
-    try {
-      await workers().catch(() => undefined);
-      const results = await Promise.allSettled([nginx?.stop(), pebble?.stop()]);
-      for (const r of results) if (r.status === 'rejected') throw r.reason;
-      const alive = [...startedPids].filter(isProcessAlive);
-      expect(alive, `processes still alive after stop(): ${alive.join(' ')}`).toEqual([]);
-      if (nginx !== undefined) expect(existsSync(nginx.pidFile)).toBe(false);
-    } finally {
-      await removeTempDir(dir);
-    }
+    await started.stopAll(nginx, pebble, dir);
   });
 
   // Shared between the tests below, which run in order.
