@@ -4,10 +4,11 @@
  * manual hooks' commands present (certbot itself refuses a hook whose first
  * word is not an executable).
  */
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Certificate, Config } from '../config/types.js';
-import { fsReason, whyNotWritable } from '../lib/fs-reason.js';
+import { whyNotWritable } from '../lib/fs-reason.js';
+import { webrootProblem } from '../lib/webroot.js';
 import { which } from '../lib/which.js';
 import { lineageDir } from '../lifecycle/inspect.js';
 
@@ -57,18 +58,4 @@ export function preflight(config: Config, certs: Certificate[]): Problem[] {
     }
   }
   return problems;
-}
-
-function webrootProblem(webroot: string): string | null {
-  try {
-    if (!statSync(webroot).isDirectory()) return `webroot ${webroot} is not a directory`;
-  } catch {
-    return `webroot ${webroot} does not exist: create it (mkdir -p ${webroot}) and serve it with the gen-nginx output`;
-  }
-  try {
-    accessSync(webroot, constants.W_OK);
-  } catch (err) {
-    return `webroot ${webroot} is not writable (${fsReason(err)}): certbot must create .well-known/acme-challenge/ in it`;
-  }
-  return null;
 }

@@ -4,9 +4,10 @@
  * and removed afterwards with only the directories this run created.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, rm, rmdir, stat } from 'node:fs/promises';
+import { chmod, mkdir, open, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fsReason } from '../lib/fs-reason.js';
+import { webrootProblem } from '../lib/webroot.js';
 
 /** The webroot cannot take the probe file: exit 2, nothing was asked of the CA. */
 export class ProbeSetupError extends Error {
@@ -31,16 +32,8 @@ export interface PlacedProbe {
  * where missing, and remember which directories that was.
  */
 export async function placeProbe(webroot: string): Promise<PlacedProbe> {
-  try {
-    if (!(await stat(webroot)).isDirectory()) throw new ProbeSetupError(`webroot ${webroot} is not a directory`);
-  } catch (err) {
-    if (err instanceof ProbeSetupError) throw err;
-    throw new ProbeSetupError(
-      (err as NodeJS.ErrnoException).code === 'ENOENT'
-        ? `webroot ${webroot} does not exist: create it (mkdir -p ${webroot}) and serve it with the gen-nginx output`
-        : `webroot ${webroot} cannot be read: ${fsReason(err)}`,
-    );
-  }
+  const problem = webrootProblem(webroot);
+  if (problem) throw new ProbeSetupError(problem);
   const probe: PlacedProbe = {
     name: `cert-wrap-preflight-${randomBytes(12).toString('hex')}`,
     body: randomBytes(32).toString('base64url'),

@@ -31,7 +31,7 @@ import { execa } from 'execa';
 import { stringify as toYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certbotDirs, certbotEnv, type CertbotDirs } from '../support/certbot.js';
-import { type CertReport, type RunReport, STACK_LINE, Started } from '../support/e2e.js';
+import { type CertReport, type RunReport, STACK_LINE, Started, writeServersWithCatchAll } from '../support/e2e.js';
 import { bins, runBin, type CliResult } from '../support/cli.js';
 import { dnsNames, peerCertificate } from '../support/lifecycle-tls.js';
 import { childPids, startNginx, type RunningNginx } from '../support/nginx.js';
@@ -316,18 +316,7 @@ describe.skipIf(!ok)('faults during real issuances: killed certbot, killed cert-
     const boot = await runBin(bins.certWrap, ['bootstrap', '-c', config]);
     if (boot.exitCode !== 0) throw new Error(`cert-wrap bootstrap exited ${boot.exitCode}:\n${boot.stderr}`);
     const serversConf = path.join(dir, 'servers.conf');
-    await writeFile(
-      serversConf,
-      [
-        '# Anything no generated server claims gets a 404.',
-        'server {',
-        '    listen 127.0.0.1:80 default_server;',
-        '    return 404;',
-        '}',
-        `include ${JSON.stringify(generatedConf)};`,
-        '',
-      ].join('\n'),
-    );
+    await writeServersWithCatchAll(serversConf, generatedConf);
     nginx = await startNginx({ dir, serversConf });
     await workers();
   });

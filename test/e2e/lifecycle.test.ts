@@ -16,7 +16,7 @@ import { execa } from 'execa';
 import { stringify as toYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certbotDirs, certbotEnv, type CertbotDirs } from '../support/certbot.js';
-import { type CertReport, type RunReport, Started } from '../support/e2e.js';
+import { type CertReport, type RunReport, Started, writeServersWithCatchAll } from '../support/e2e.js';
 import { bins, runBin, type CliResult } from '../support/cli.js';
 import { dnsNames, peerCertificate } from '../support/lifecycle-tls.js';
 import { startNginx, type RunningNginx } from '../support/nginx.js';
@@ -271,18 +271,7 @@ describe.skipIf(!ok)('certificate lifecycle: bootstrap, obtain, status, renew ag
 
     generatedConf = path.join(dir, 'acme-servers.conf');
     serversConf = path.join(dir, 'servers.conf');
-    await writeFile(
-      serversConf,
-      [
-        '# Anything no generated server claims gets a 404.',
-        'server {',
-        '    listen 127.0.0.1:80 default_server;',
-        '    return 404;',
-        '}',
-        `include ${JSON.stringify(generatedConf)};`,
-        '',
-      ].join('\n'),
-    );
+    await writeServersWithCatchAll(serversConf, generatedConf);
   });
 
   afterAll(async () => {

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify as toYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certbotDirs, certbotEnv, type CertbotDirs } from '../support/certbot.js';
-import { type CertReport, type RunReport, Started } from '../support/e2e.js';
+import { type CertReport, type RunReport, Started, writeServersWithCatchAll } from '../support/e2e.js';
 import { bins, runBin, type CliResult } from '../support/cli.js';
 import { startNginx, type RunningNginx } from '../support/nginx.js';
 import { startPebble, type RunningPebble } from '../support/pebble.js';
@@ -255,18 +255,7 @@ describe.skipIf(!ok)('cert-wrap obtain / reload against real certbot, nginx and 
     );
 
     const serversConf = path.join(dir, 'servers.conf');
-    await writeFile(
-      serversConf,
-      [
-        '# Anything no generated server claims gets a 404.',
-        'server {',
-        '    listen 127.0.0.1:80 default_server;',
-        '    return 404;',
-        '}',
-        `include ${JSON.stringify(generatedConf)};`,
-        '',
-      ].join('\n'),
-    );
+    await writeServersWithCatchAll(serversConf, generatedConf);
     nginx = await startNginx({
       dir,
       serversConf,

@@ -19,7 +19,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,7 +26,7 @@ import { bins, repoRoot } from '../support/cli.js';
 import { makeLineage } from '../support/lineage.js';
 import { type RunningNginx, startNginx } from '../support/nginx.js';
 import { makeTempDir, removeTempDir } from '../support/tmp.js';
-import { findTool, isCI, isRoot, requireTools } from '../support/tools.js';
+import { findTool, isCI, isRoot, requireTools, freePort } from '../support/tools.js';
 
 const fake = join(repoRoot, 'test', 'support', 'fake-certbot.sh');
 const DAY = 86_400_000;
@@ -256,17 +255,6 @@ describe('pid file directory missing', () => {
 });
 
 const nginxTools = requireTools(['nginx'], 'environments: nginx-missing rows (a real nginx master on a high loopback port)');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 describe.skipIf(!nginxTools.ok)('nginx missing (nginx.binary is not a command), a real nginx master running', () => {
   let nginx: RunningNginx | undefined;

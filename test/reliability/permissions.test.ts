@@ -10,7 +10,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,7 +19,7 @@ import { bins, repoRoot } from '../support/cli.js';
 import { makeLineage } from '../support/lineage.js';
 import { type RunningNginx, startNginx } from '../support/nginx.js';
 import { makeTempDir, removeTempDir } from '../support/tmp.js';
-import { requireTools, waitFor } from '../support/tools.js';
+import { requireTools, waitFor, freePort } from '../support/tools.js';
 
 const DAY = 86_400_000;
 const UMASKS = ['077', '000'] as const;
@@ -167,17 +166,6 @@ describe.each(UMASKS)('under umask %s', (umask) => {
 });
 
 const nginxTools = requireTools(['nginx'], 'permissions: probe file read by a real nginx worker');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 describe.skipIf(!nginxTools.ok)('a real nginx worker (not root) reads the probe file placed under umask 077', () => {
   let nginx: RunningNginx | undefined;

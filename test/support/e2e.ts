@@ -1,5 +1,6 @@
 /** Pieces the end-to-end tests share: what they start, how they stop it, the reports they read. */
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { expect } from 'vitest';
 import type { CertReport } from '../../src/certbot/obtain.js';
 import type { RunSummary } from '../../src/cli/summary.js';
@@ -47,4 +48,20 @@ export class Started {
       await removeTempDir(dir);
     }
   }
+}
+
+/** The nginx servers file of an e2e test: a catch-all 404 server (no generated server claims the name), then the gen-nginx output. */
+export async function writeServersWithCatchAll(serversConf: string, generatedConf: string): Promise<void> {
+  await writeFile(
+    serversConf,
+    [
+      '# Anything no generated server claims gets a 404.',
+      'server {',
+      '    listen 127.0.0.1:80 default_server;',
+      '    return 404;',
+      '}',
+      `include ${JSON.stringify(generatedConf)};`,
+      '',
+    ].join('\n'),
+  );
 }

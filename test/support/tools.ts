@@ -1,5 +1,7 @@
-import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
+import { which } from '../../src/lib/which.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Result of a tool/environment check: `ok` is false when something is missing. */
@@ -19,28 +21,20 @@ const PACKAGE_OF: Record<string, string> = {
 
 const EXTRA_DIRS = ['/usr/sbin', '/sbin'];
 
-function isExecutableFile(file: string): boolean {
-  try {
-    if (!statSync(file).isFile()) return false;
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
+export function findTool(name: string): string | null {
+  return which(name, [process.env.PATH ?? '', ...EXTRA_DIRS].join(path.delimiter));
 }
 
-/**
- * Absolute path of an executable called `name`, searched on PATH and then in
- * /usr/sbin and /sbin (often missing from a non-root PATH). Null when absent.
- */
-export function findTool(name: string): string | null {
-  if (name.includes('/')) return isExecutableFile(name) ? path.resolve(name) : null;
-  const dirs = (process.env.PATH ?? '').split(path.delimiter).filter((d) => d !== '');
-  for (const dir of [...dirs, ...EXTRA_DIRS]) {
-    const candidate = path.join(dir, name);
-    if (isExecutableFile(candidate)) return candidate;
-  }
-  return null;
+/** A TCP port free on 127.0.0.1 right now (the kernel's choice). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
 }
 
 /** True when the tests run as root (uid 0). */

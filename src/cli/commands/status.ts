@@ -10,8 +10,7 @@ import { RuntimeError } from '../../lib/errors.js';
 import { renderMetrics } from '../../lifecycle/metrics.js';
 import { readState } from '../../lifecycle/state.js';
 import { type CertStatus, statusOf, statusRows } from '../../lifecycle/status.js';
-import { painter } from '../color.js';
-import { useColor } from '../color.js';
+import { painter, useColor } from '../color.js';
 import { formatColumns } from '../table.js';
 import { ownDeployHook, selectCertificates } from './obtain.js';
 
