@@ -16,6 +16,7 @@ import { validateConfig } from '../generated/validate-config.js';
 import { writeFileAtomic } from '../lib/atomic-write.js';
 import { VERSION } from '../lib/version.js';
 import { normalize } from './normalize.js';
+import { readConfigText } from './read.js';
 import type { Config, RawConfig } from './types.js';
 
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -28,7 +29,7 @@ export async function loadConfigCached(file: string): Promise<Config> {
   const path = resolve(file);
   let text: string | null = null;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readConfigText(file);
   } catch {
     // the full loader says why
   }

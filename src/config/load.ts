@@ -3,35 +3,17 @@
  * Schema, normalize it into the typed model. Errors carry the file, the config
  * path and, for YAML, the line.
  */
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parse, parseDocument, type Document } from 'yaml';
-import { ConfigError, type ConfigIssue, formatPath, type PathPart, UsageError } from '../lib/errors.js';
+import { ConfigError, type ConfigIssue, formatPath, type PathPart } from '../lib/errors.js';
 import { validateConfig } from '../generated/validate-config.js';
 import { normalize } from './normalize.js';
+import { readConfigText } from './read.js';
 import { schemaIssues, type AjvError } from './schema-errors.js';
 import type { Config, RawConfig } from './types.js';
 
 export function loadConfig(file: string): Config {
-  const path = resolve(file);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EACCES'
-          ? 'permission denied'
-          : code === 'EISDIR'
-            ? 'it is a directory'
-            : code === 'ENOTDIR'
-              ? 'a path component is not a directory'
-              : String(code ?? err);
-    throw new UsageError(`cannot read config file ${file}: ${why}`);
-  }
-  return parseConfig(text, file, path);
+  return parseConfig(readConfigText(file), file, resolve(file));
 }
 
 /** Parse and validate config text; `file` is how messages name it. */

@@ -3,6 +3,10 @@
  * unrelated process: the pid is used only when /proc says it is an nginx master.
  */
 import { readFileSync } from 'node:fs';
+import { NotRegularFileError, readRegularFile } from '../lib/read-regular.js';
+
+/** A pid file holds a number and a newline; a larger one is not a pid file. */
+const MAX_PID_FILE_BYTES = 4096;
 
 export type MasterLookup =
   | { ok: true; pid: number; args: MasterArgs }
@@ -19,8 +23,9 @@ export interface MasterArgs {
 export function findMaster(pidFile: string, procRoot = '/proc'): MasterLookup {
   let text: string;
   try {
-    text = readFileSync(pidFile, 'utf8');
+    text = readRegularFile(pidFile, { maxBytes: MAX_PID_FILE_BYTES }).toString('utf8');
   } catch (err) {
+    if (err instanceof NotRegularFileError) return { ok: false, reason: 'pid-file-unreadable', message: `cannot read pid file ${pidFile}: ${err.reason}` };
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
       return { ok: false, reason: 'pid-file-missing', message: `pid file ${pidFile} does not exist: is nginx running, and is nginx.pid-file the path of its "pid" directive?` };
