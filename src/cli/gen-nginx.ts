@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.js';
 import { RuntimeError, UsageError } from '../lib/errors.js';
-import { writeFileAtomic } from '../lib/atomic-write.js';
+import { outputProblem, writeOutputFile } from '../lib/output-file.js';
 import { bucketSizeWarnings, renderNginx } from '../nginx/render.js';
 import { loadTemplates } from '../nginx/templates.js';
 import { VERSION } from '../lib/version.js';
@@ -16,7 +16,7 @@ import { runMain } from './run.js';
 
 const OPTIONS = {
   config: { type: 'string', short: 'c', arg: 'FILE', describe: 'config file (same as the positional CONFIG)' },
-  output: { type: 'string', short: 'o', arg: 'FILE', describe: 'write to FILE atomically instead of stdout (left untouched on any error)' },
+  output: { type: 'string', short: 'o', arg: 'FILE', describe: 'write to FILE atomically instead of stdout (left untouched on any error; not through a symbolic link)' },
   check: { type: 'boolean', describe: 'also run the real `nginx -t` on the result before printing or writing it' },
   templates: { type: 'string', arg: 'DIR', describe: 'render with your own copies of the templates from DIR (missing ones: the bundled ones)' },
   debug: { type: 'boolean', describe: 'show stack traces of unexpected errors' },
@@ -82,6 +82,8 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (!args.config) throw new UsageError('no config file given: gen-nginx CONFIG (see gen-nginx --help)');
+  const refused = args.output === undefined ? null : outputProblem(args.output, args.config);
+  if (refused) throw new UsageError(`cannot write ${args.output}: ${refused}`);
   const config = loadConfig(args.config);
   const template = await loadTemplates(args.templates);
   const text = renderNginx(config, template);
@@ -93,7 +95,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (args.output) {
     try {
-      writeFileAtomic(args.output, text);
+      writeOutputFile(args.output, text);
     } catch (err) {
       throw new RuntimeError(`cannot write ${args.output}: ${(err as Error).message}`);
     }

@@ -1,25 +1,24 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fchmodSync, fsyncSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fsyncSync, lstatSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /**
  * Replace `file` with `content` so that a reader (or a crash) only ever sees
  * the complete old or the complete new file: write a temporary file in the
- * same directory, fsync it, rename it over the target. An existing file's mode
- * is kept; a new one gets `mode`, set with fchmod so the umask cannot narrow it
- * (a metrics file must stay readable by node_exporter).
+ * same directory (created exclusively: never through a link), fsync it, rename
+ * it over the target. The rename replaces the directory entry itself, so a
+ * symbolic link planted at `file` is replaced, never written through. The mode
+ * of an existing regular file of the same owner is kept; anything else (a new
+ * file, a link, another user's file) gets `mode`, set with fchmod so the umask
+ * cannot narrow it (a metrics file must stay readable by node_exporter).
+ * For paths a user names, which may be devices or stdout: output-file.ts.
  */
 export function writeFileAtomic(file: string, content: string, mode = 0o644): void {
   const dir = dirname(file);
   const prefix = `.${basename(file)}.`;
   removeStaleTemporaries(dir, prefix);
   const tmp = join(dir, `${prefix}${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  let keepMode = mode;
-  try {
-    keepMode = statSync(file).mode & 0o7777;
-  } catch {
-    // new file
-  }
+  const keepMode = existingMode(file) ?? mode;
   const fd = openSync(tmp, 'wx', 0o600);
   try {
     try {
@@ -39,6 +38,16 @@ export function writeFileAtomic(file: string, content: string, mode = 0o644): vo
     throw err;
   }
   syncDir(dir);
+}
+
+/** The mode of `file` when it is a regular file (not a link) owned by this process's user. */
+function existingMode(file: string): number | null {
+  try {
+    const st = lstatSync(file);
+    return st.isFile() && st.uid === process.geteuid?.() ? st.mode & 0o777 : null;
+  } catch {
+    return null; // new file
+  }
 }
 
 /**

@@ -16,7 +16,7 @@ import { formatTable, type RunSummary } from '../summary.js';
 import { ownDeployHook, selectCertificates } from './obtain.js';
 import { bootstrapCertificates } from './bootstrap.js';
 import { checkBeforeRunning, holdBackUnreachable, inPlanOrder, newProgress, runSession, underLock } from './session.js';
-import { writeMetrics } from './status.js';
+import { checkMetricsTarget, writeMetrics } from './status.js';
 
 export interface RenewArgs {
   config: string;
@@ -35,6 +35,7 @@ export interface RenewSummary extends RunSummary {
 }
 
 export async function renew(args: RenewArgs): Promise<number> {
+  checkMetricsTarget(args.metrics, args.config);
   const config = await loadConfigCached(args.config);
   const certs = selectCertificates(config, args.cert ?? []);
   const deployHook = ownDeployHook(config);

@@ -5,8 +5,8 @@
 import { printable } from '../../certbot/args.js';
 import { planObtain } from '../../certbot/obtain.js';
 import { loadConfigCached } from '../../config/cached.js';
-import { writeFileAtomic } from '../../lib/atomic-write.js';
-import { RuntimeError } from '../../lib/errors.js';
+import { RuntimeError, UsageError } from '../../lib/errors.js';
+import { outputProblem, writeOutputFile } from '../../lib/output-file.js';
 import { renderMetrics } from '../../lifecycle/metrics.js';
 import { readState } from '../../lifecycle/state.js';
 import { type CertStatus, statusOf, statusRows } from '../../lifecycle/status.js';
@@ -22,6 +22,7 @@ export interface StatusArgs {
 }
 
 export async function status(args: StatusArgs): Promise<number> {
+  checkMetricsTarget(args.metrics, args.config);
   const config = await loadConfigCached(args.config);
   const now = new Date();
   const statuses = statusOf(config, selectCertificates(config, args.cert ?? []), now);
@@ -41,9 +42,15 @@ export async function status(args: StatusArgs): Promise<number> {
   return 0;
 }
 
+/** A --metrics path that would be refused, or is the config file itself: a usage error before any work (exit 2). */
+export function checkMetricsTarget(metrics: string | undefined, config: string): void {
+  const refused = metrics === undefined ? null : outputProblem(metrics, config);
+  if (refused) throw new UsageError(`cannot write metrics to ${metrics}: ${refused}`);
+}
+
 export function writeMetrics(file: string, statuses: CertStatus[], certsDir: string, now: Date): void {
   try {
-    writeFileAtomic(file, renderMetrics(statuses, readState(certsDir), now));
+    writeOutputFile(file, renderMetrics(statuses, readState(certsDir), now));
   } catch (err) {
     throw new RuntimeError(`cannot write metrics to ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
