@@ -3,10 +3,12 @@
  * in certbot's config dir; a second run waits a bounded time, then gives up
  * with a message that says who holds it.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
+import { writeFileAtomic } from '../lib/atomic-write.js';
 import { fsReason } from '../lib/fs-reason.js';
+import { readRegularFile } from '../lib/read-regular.js';
 
 export class LockTimeoutError extends Error {
   readonly exitCode = 3;
@@ -44,7 +46,8 @@ export async function acquireLock(configDir: string, timeoutSeconds: number, onW
           // Only possible if the lock directory was removed behind our back; keep going.
         },
       });
-      writeFileSync(info, `pid ${process.pid}, since ${new Date().toISOString()}\n`);
+      // Replaced by a rename, never written through a link planted in a config-dir others can write.
+      writeFileAtomic(info, `pid ${process.pid}, since ${new Date().toISOString()}\n`);
       return {
         async release() {
           rmSync(info, { force: true });
@@ -73,7 +76,7 @@ export async function acquireLock(configDir: string, timeoutSeconds: number, onW
 
 function readHolder(info: string): string {
   try {
-    return readFileSync(info, 'utf8').trim();
+    return readRegularFile(info, { maxBytes: 4096, noFollow: true }).toString('utf8').trim();
   } catch {
     return 'owner unknown';
   }

@@ -124,6 +124,8 @@ function normalizeCertificates(raw: RawConfig, issues: ConfigIssue[], check: Che
 
     const explicitName = check(at('name'), rc.name, rules.checkCertName);
     const name = explicitName ?? (domains[0] ?? '').replace(/^\*\./, '');
+    const ownFile = name === '' ? null : rules.checkOwnFileName(name);
+    if (ownFile) issues.push({ path: at(rc.name ? 'name' : 'domains'), message: ownFile });
     if (name !== '') {
       const first = seenName.get(name);
       if (first) issues.push({ path: at(rc.name ? 'name' : 'domains'), message: `certificate name ${showValue(name)} is already used by ${formatPath(first)}` });

@@ -5,6 +5,7 @@
 import { parseStatements, type Statement } from '../nginx/tokenize.js';
 import { unquotableReason } from '../nginx/quote.js';
 import { showValue } from '../lib/errors.js';
+import { OWN_CERTS_DIR_FILES } from '../lifecycle/paths.js';
 
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
@@ -57,6 +58,12 @@ export function checkCertName(value: string): string | null {
     return `${showValue(value)} is not a valid certificate name (letters, digits, ".", "_", "-"; not starting with "." or "-")`;
   }
   return null;
+}
+
+/** CERTS-DIR holds a directory per certificate beside cert-wrap's own files: a certificate cannot take their names. */
+export function checkOwnFileName(name: string): string | null {
+  if (!OWN_CERTS_DIR_FILES.includes(name)) return null;
+  return `certificate name ${showValue(name)} is the name of a file cert-wrap keeps in certs-dir (${OWN_CERTS_DIR_FILES.join(', ')}); choose another name`;
 }
 
 export function checkEmail(value: string): string | null {

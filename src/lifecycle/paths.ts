@@ -12,6 +12,17 @@
  */
 import { join } from 'node:path';
 
+/**
+ * cert-wrap's own files directly in CERTS-DIR, beside the certificates'
+ * directories: no certificate may be named like one (config rule
+ * checkOwnFileName). Temporary files there start with "." (no name does).
+ */
+export const STATE_FILE = 'state.json';
+export const RELOAD_PENDING_FILE = 'reload-pending';
+export const OWN_CERTS_DIR_FILES: readonly string[] = [STATE_FILE, RELOAD_PENDING_FILE];
+/** Far above what 100,000 certificates write into either file. */
+export const MAX_OWN_FILE_BYTES = 64 * 1024 * 1024;
+
 export interface StablePaths {
   dir: string;
   fullchain: string;

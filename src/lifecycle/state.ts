@@ -1,23 +1,26 @@
 /**
  * What cert-wrap remembers between runs: when each certificate was last
  * handled successfully (for the metrics). One small JSON file in certs-dir,
- * replaced atomically.
+ * replaced atomically (a link planted at its name is replaced, never followed).
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../lib/atomic-write.js';
+import { readRegularFile } from '../lib/read-regular.js';
+import { MAX_OWN_FILE_BYTES, STATE_FILE } from './paths.js';
 
 export interface State {
   certificates: Record<string, { lastSuccess: string }>;
 }
 
 export function statePath(certsDir: string): string {
-  return join(certsDir, 'state.json');
+  return join(certsDir, STATE_FILE);
 }
 
 export function readState(certsDir: string): State {
   try {
-    const data = JSON.parse(readFileSync(statePath(certsDir), 'utf8')) as Partial<State>;
+    // Not through a link, nor from a FIFO or device another user put there.
+    const data = JSON.parse(readRegularFile(statePath(certsDir), { maxBytes: MAX_OWN_FILE_BYTES, noFollow: true }).toString('utf8')) as Partial<State>;
     return { certificates: data.certificates && typeof data.certificates === 'object' ? data.certificates : {} };
   } catch {
     return { certificates: {} };
