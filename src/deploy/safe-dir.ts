@@ -77,7 +77,7 @@ function walk(logical: string, opts: OpenOptions): DirHandle | string {
           child = makeDirectory(entry, opts.createMode);
           created ??= fd;
         } else if (code === 'ENOENT') {
-          throw new Error(`${path} does not exist`);
+          throw Object.assign(new Error(`${path} does not exist`), { code });
         } else if (code === 'ELOOP' || code === 'ENOTDIR') {
           const st = lstatSync(entry);
           if (!st.isSymbolicLink()) throw new Error(`${path} exists and is not a directory`);
