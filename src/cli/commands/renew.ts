@@ -47,7 +47,7 @@ export async function renew(args: RenewArgs): Promise<number> {
     const statuses = statusOf(config, certs, new Date(), reader);
     reader.save();
     const plan = statuses
-      .filter((s) => s.decision.action !== 'none')
+      .filter((s) => s.decision.action !== 'none' && s.decision.action !== 'unknown')
       .flatMap((s) => planObtain(config, [s.cert], { deployHook, dryRun: args.dryRun, forceRenewal: s.decision.action === 'renew' }));
     let ran: CertReport[] = [];
     let reload: RunSummary['reload'] | null = null;
@@ -84,5 +84,6 @@ export async function renew(args: RenewArgs): Promise<number> {
 }
 
 function notDue(s: CertStatus): CertReport {
+  if (s.decision.action === 'unknown') return { name: s.cert.name, domains: s.cert.domains, outcome: 'failed', class: 'other', reason: s.decision.reason, seconds: 0 };
   return { name: s.cert.name, domains: s.cert.domains, outcome: 'unchanged', class: null, reason: `not due: ${s.decision.reason}`, seconds: 0 };
 }
