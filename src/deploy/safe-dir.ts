@@ -60,7 +60,6 @@ function walk(logical: string, opts: OpenOptions): DirHandle | string {
   const parts = logical.split('/').filter(Boolean);
   let fd = openSync('/', OPEN_DIR);
   let stat = fstatSync(fd);
-  let created: number | null = null;
   try {
     for (const [i, name] of parts.entries()) {
       const parentPath = `/${parts.slice(0, i).join('/')}`;
@@ -68,55 +67,76 @@ function walk(logical: string, opts: OpenOptions): DirHandle | string {
       const guard = parentGuard(parentPath, stat, name, opts.accounts);
       if (guard) throw new Error(guard);
       const entry = `/proc/self/fd/${fd}/${name}`;
-      let child: number;
-      try {
-        child = openSync(entry, OPEN_DIR);
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT' && opts.createMode !== undefined) {
-          child = makeDirectory(entry, opts.createMode);
-          created ??= fd;
-        } else if (code === 'ENOENT') {
-          throw Object.assign(new Error(`${path} does not exist`), { code });
-        } else if (code === 'ELOOP' || code === 'ENOTDIR') {
-          const st = lstatSync(entry);
-          if (!st.isSymbolicLink()) throw new Error(`${path} exists and is not a directory`);
-          const sticky = stickyGuard(parentPath, stat, path, st, opts.accounts);
-          if (sticky) throw new Error(sticky);
-          const target = readlinkSync(entry);
-          return resolve(parentPath, target, ...parts.slice(i + 1));
-        } else throw err;
+      const next = withPath(entry, path, () => step(entry, path, opts));
+      if (typeof next === 'string') {
+        // a symlink, in a directory no one else can change: walk its target instead
+        const target = withPath(entry, path, () => readlinkSync(entry));
+        const sticky = stickyGuard(parentPath, stat, path, lstatSync(entry), opts.accounts);
+        if (sticky) throw new Error(sticky);
+        closeSync(fd);
+        fd = -1;
+        return resolve(parentPath, target, ...parts.slice(i + 1));
       }
-      const childStat = fstatSync(child);
-      const sticky = stickyGuard(parentPath, stat, path, childStat, opts.accounts);
+      const sticky = stickyGuard(parentPath, stat, path, next.stat, opts.accounts);
       if (sticky) {
-        closeSync(child);
+        closeSync(next.fd);
         throw new Error(sticky);
       }
-      if (created === fd) syncQuietly(fd);
-      else closeSync(fd);
-      fd = child;
-      stat = childStat;
+      // A directory just created is made durable in its parent.
+      if (next.made) syncQuietly(fd);
+      closeSync(fd);
+      fd = next.fd;
+      stat = next.stat;
     }
     return { fd, at: `/proc/self/fd/${fd}`, stat };
   } catch (err) {
-    closeSync(fd);
+    if (fd >= 0) closeSync(fd);
+    throw err;
+  }
+}
+
+/** Open one component (creating it when allowed); 'link' when it is a symlink. */
+function step(entry: string, path: string, opts: OpenOptions): { fd: number; stat: Stats; made: boolean } | 'link' {
+  let fd: number;
+  let made = false;
+  try {
+    fd = openSync(entry, OPEN_DIR);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && opts.createMode !== undefined) {
+      ({ fd, made } = makeDirectory(entry, opts.createMode));
+    } else if (code === 'ENOENT') {
+      throw Object.assign(new Error(`${path} does not exist`), { code });
+    } else if (code === 'ELOOP' || code === 'ENOTDIR') {
+      if (lstatSync(entry).isSymbolicLink()) return 'link';
+      throw new Error(`${path} exists and is not a directory`);
+    } else throw err;
+  }
+  return { fd, stat: fstatSync(fd), made };
+}
+
+/** Run `fn`; a system error's message names `path` instead of the /proc `entry`. */
+function withPath<T>(entry: string, path: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof Error) err.message = err.message.split(entry).join(path);
     throw err;
   }
 }
 
 /** Create one directory with exactly `mode` (mkdir is subject to the umask); a concurrent creator's is used as it is. */
-function makeDirectory(entry: string, mode: number): number {
-  let mine = true;
+function makeDirectory(entry: string, mode: number): { fd: number; made: boolean } {
+  let made = true;
   try {
     mkdirSync(entry, mode);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    mine = false;
+    made = false;
   }
   const fd = openSync(entry, OPEN_DIR);
-  if (mine) fchmodSync(fd, mode);
-  return fd;
+  if (made) fchmodSync(fd, mode);
+  return { fd, made };
 }
 
 /** The users whose directories may lead to a deploy directory: root and the one running cert-wrap. */
@@ -169,7 +189,5 @@ function syncQuietly(fd: number): void {
     fsyncSync(fd);
   } catch {
     // some file systems do not allow fsync on a directory
-  } finally {
-    closeSync(fd);
   }
 }
