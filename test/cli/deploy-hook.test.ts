@@ -4,23 +4,30 @@
  * key would be copied and served) or a relative path (the stable paths would
  * dangle) is refused before anything is changed.
  */
-import { existsSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { bins, runBin } from '../support/cli.js';
 import { makeLineage } from '../support/lineage.js';
 import { makeTempDir, removeTempDir } from '../support/tmp.js';
 
 const DAY = 86_400_000;
+let template: string;
 let dir: string;
 let site: string;
+beforeAll(async () => {
+  // One real lineage (python signs it), copied for each test.
+  template = await makeTempDir('cert-wrap-deploy-hook-template-');
+  const now = Date.now();
+  makeLineage(template, { name: 'site', domains: ['site.example.org'], notBefore: new Date(now - DAY), notAfter: new Date(now + 89 * DAY) });
+}, 60_000);
+afterAll(async () => {
+  await removeTempDir(template);
+});
 beforeEach(async () => {
   dir = await makeTempDir('cert-wrap-deploy-hook-');
-  const now = Date.now();
-  const spec = { domains: ['site.example.org'], notBefore: new Date(now - DAY), notAfter: new Date(now + 89 * DAY) };
-  makeLineage(join(dir, 'le'), { name: 'site', ...spec });
-  makeLineage(join(dir, 'elsewhere'), { name: 'site', ...spec });
-  makeLineage(join(dir, 'le'), { name: 'other', ...spec });
+  for (const copy of ['le', 'elsewhere']) cpSync(template, join(dir, copy), { recursive: true, verbatimSymlinks: true });
+  mkdirSync(join(dir, 'le', 'live', 'other'));
   site = join(dir, 'site.yaml');
   writeFileSync(
     site,
