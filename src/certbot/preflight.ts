@@ -1,12 +1,14 @@
 /**
  * Checks made before any certbot run, so that a run fails early with one clear
- * sentence instead of halfway through: certbot present, webroot usable, the
- * manual hooks' commands present (certbot itself refuses a hook whose first
- * word is not an executable).
+ * sentence instead of halfway through: certbot present, webroot usable, every
+ * hook's command present (certbot itself refuses a hook whose first word is
+ * not an executable), the deploy copies' owners, groups and directories usable.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Certificate, Config } from '../config/types.js';
+import { AccountDb } from '../deploy/accounts.js';
+import { deployProblems } from '../deploy/check.js';
 import { whyNotWritable } from '../lib/fs-reason.js';
 import { webrootProblem } from '../lib/webroot.js';
 import { which } from '../lib/which.js';
@@ -43,19 +45,33 @@ export function preflight(config: Config, certs: Certificate[]): Problem[] {
     const why = whyNotWritable(dir);
     if (why) problems.push({ message: `${key} ${dir} ${why}: ${key === 'certs-dir' ? 'cert-wrap' : 'certbot'} must write there` });
   }
+  problems.push(...hookAndDeployProblems(certs));
+  return problems;
+}
+
+/**
+ * What is wrong with the certificates' own settings, whatever is due: every
+ * hook's first word, the deploy copies' owners, groups and directories.
+ */
+export function hookAndDeployProblems(certs: Certificate[]): Problem[] {
+  const problems: Problem[] = [];
+  const accounts = new AccountDb();
   for (const cert of certs) {
     for (const [key, hook] of [
       ['authentication-hook', cert.authenticationHook],
       ['cleanup-hook', cert.cleanupHook],
+      ['deploy-hook', cert.deployHook],
     ] as const) {
       if (hook === null) continue;
       const first = hook.trim().split(/\s+/)[0]!;
       if (which(first) === null) {
         problems.push({
-          message: `certificates[${cert.index}].${key}: "${first}" is not an executable file or a command on PATH (certbot runs the hook only when its first word is one; put shell code in a script)`,
+          message: `certificates[${cert.index}].${key}: "${first}" is not an executable file or a command on PATH (a hook runs only when its first word is one, as certbot checks; put shell code in a script)`,
         });
       }
     }
+    // Owners, groups and directories of the deploy copies: found now, not after the CA issued.
+    for (const message of deployProblems(cert, accounts)) problems.push({ message });
   }
   return problems;
 }

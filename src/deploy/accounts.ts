@@ -89,6 +89,10 @@ export class AccountDb {
     return this.loadGroups().find((g) => g.name === name);
   }
 
+  groupById(gid: number): GroupEntry | undefined {
+    return this.loadGroups().find((g) => g.gid === gid);
+  }
+
   private loadUsers(): PasswdEntry[] {
     this.users ??= parsePasswd(readDb(this.passwdFile));
     return this.users;

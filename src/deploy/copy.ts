@@ -23,20 +23,19 @@ import {
   fstatSync,
   fsyncSync,
   lstatSync,
-  mkdirSync,
   openSync,
   readFileSync,
-  realpathSync,
   renameSync,
   type Stats,
   statSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Certificate, DeployCopy } from '../config/types.js';
 import { formatPath, type PathPart } from '../lib/errors.js';
 import { AccountDb, type AccountFiles, type Ids, resolveIds } from './accounts.js';
+import { closeDirectory, type DirHandle, openDeployDirectory } from './safe-dir.js';
 
 /** The files copied from the lineage, in the order they are installed. */
 export const DEPLOY_FILES = ['fullchain.pem', 'privkey.pem'] as const;
@@ -95,7 +94,7 @@ export function deployCopies(cert: Certificate, lineageDir: string, opts: Deploy
     try {
       if (sources instanceof Error) throw sources;
       const ids = resolveIds(copy, at, accounts);
-      installCopy(copy, ids, sources, lineageDir, state);
+      installCopy(copy, ids, sources, lineageDir, accounts, state);
       return { directory: copy.directory, files: DEPLOY_FILES, changed: state.changed, error: null };
     } catch (err) {
       const message = (err as Error).message;
@@ -129,11 +128,23 @@ function readSources(lineageDir: string): Map<DeployFile, Buffer> {
   return sources;
 }
 
-function installCopy(copy: DeployCopy, ids: Ids, sources: Map<DeployFile, Buffer>, lineageDir: string, state: { changed: boolean }): void {
-  const dir = copy.directory;
+function installCopy(copy: DeployCopy, ids: Ids, sources: Map<DeployFile, Buffer>, lineageDir: string, accounts: AccountDb, state: { changed: boolean }): void {
+  const handle = openDeployDirectory(copy.directory, { createMode: CREATED_DIR_MODE, accounts });
+  try {
+    installInto(handle, copy, ids, sources, lineageDir, state);
+  } catch (err) {
+    // Messages name the configured directory, not the handle's /proc path.
+    throw new Error((err as Error).message.split(handle.at).join(copy.directory));
+  } finally {
+    closeDirectory(handle);
+  }
+}
+
+/** Install the files relative to the opened directory (handle.at), never through the configured path. */
+function installInto(handle: DirHandle, copy: DeployCopy, ids: Ids, sources: Map<DeployFile, Buffer>, lineageDir: string, state: { changed: boolean }): void {
+  const dir = handle.at;
   const mode = copy.mode & 0o7777;
-  ensureDirectory(dir);
-  if (sameFile(dir, lineageDir)) throw new Error(`${dir} is the lineage directory itself; copying there would replace certbot's own links`);
+  if (isLineage(handle, lineageDir)) throw new Error(`${copy.directory} is the lineage directory itself; copying there would replace certbot's own links`);
 
   // A copy killed mid-write leaves a temporary file (perhaps an old key): clean those first.
   for (const file of DEPLOY_FILES) removeStaleTemporaries(dir, `.${file}.`);
@@ -161,50 +172,14 @@ function installCopy(copy: DeployCopy, ids: Ids, sources: Map<DeployFile, Buffer
     const note = done.length > 0 ? ` (${done.join(', ')} already replaced)` : '';
     throw new Error(`${(err as Error).message}${note}`);
   } finally {
-    if (state.changed) syncDir(dir);
+    if (state.changed) syncDir(handle.fd);
   }
 }
 
-/**
- * Create `dir` and any missing parents with exactly CREATED_DIR_MODE (mkdir is
- * subject to the umask, so the mode is set again afterwards). An existing
- * directory, or a symlink to one, is used as it is.
- */
-function ensureDirectory(dir: string): void {
-  const missing: string[] = [];
-  for (let p = dir; ; ) {
-    try {
-      if (statSync(p).isDirectory()) break;
-      throw new Error(`${p} exists and is not a directory`);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
-    missing.unshift(p);
-    const parent = dirname(p);
-    if (parent === p) break;
-    p = parent;
-  }
-  for (const p of missing) {
-    try {
-      mkdirSync(p, CREATED_DIR_MODE);
-    } catch (err) {
-      // Created meanwhile by someone else: theirs to keep as it is.
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST' && statSync(p).isDirectory()) continue;
-      throw err;
-    }
-    const fd = openSync(p, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
-    try {
-      fchmodSync(fd, CREATED_DIR_MODE);
-    } finally {
-      closeSync(fd);
-    }
-  }
-  if (missing.length > 0) syncDir(dirname(missing[0]!));
-}
-
-function sameFile(a: string, b: string): boolean {
+function isLineage(handle: DirHandle, lineageDir: string): boolean {
   try {
-    return realpathSync(a) === realpathSync(b);
+    const st = statSync(lineageDir);
+    return st.dev === handle.stat.dev && st.ino === handle.stat.ino;
   } catch {
     return false;
   }
@@ -273,14 +248,9 @@ function removeQuietly(path: string): void {
   }
 }
 
-function syncDir(dir: string): void {
+function syncDir(fd: number): void {
   try {
-    const fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    fsyncSync(fd);
   } catch {
     // some file systems do not allow fsync on a directory; the rename is still atomic
   }

@@ -7,7 +7,8 @@
 import type { Certificate, RenewBefore } from '../config/types.js';
 import type { Inspection } from './inspect.js';
 
-export type Action = 'obtain' | 'reissue' | 'renew' | 'none';
+/** `unknown`: the certificate could not be read (permissions), so nothing can be decided. */
+export type Action = 'obtain' | 'reissue' | 'renew' | 'none' | 'unknown';
 
 export interface Decision {
   action: Action;

@@ -34,7 +34,7 @@ export function inspectLineage(configDir: string | null, name: string, reader: C
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return null;
-    if (code) throw new Error(`cannot read ${path}: ${code}`);
+    if (code) throw Object.assign(new Error(`cannot read ${path}: ${code}`), { code });
     throw err;
   }
 }

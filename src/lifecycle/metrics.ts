@@ -9,7 +9,13 @@ export function renderMetrics(statuses: CertStatus[], state: State, now: Date): 
   const families: [string, string, string, (s: CertStatus) => number | null][] = [
     ['cert_wrap_certificate_not_after_seconds', 'gauge', 'Expiry of the certificate (Unix time).', (s) => (s.found ? seconds(s.found.notAfter) : null)],
     ['cert_wrap_certificate_seconds_left', 'gauge', 'Seconds until the certificate expires, when the metrics were written.', (s) => (s.found ? seconds(s.found.notAfter) - seconds(now) : null)],
-    ['cert_wrap_certificate_renewal_due', 'gauge', '1 when the certificate needs an obtain, reissue or renewal.', (s) => (s.decision.action === 'none' ? 0 : 1)],
+    ['cert_wrap_certificate_readable', 'gauge', '1 when the certificate could be read (or does not exist yet), 0 when reading it failed.', (s) => (s.error === null ? 1 : 0)],
+    [
+      'cert_wrap_certificate_renewal_due',
+      'gauge',
+      '1 when the certificate needs an obtain, reissue or renewal; no sample when it could not be read.',
+      (s) => (s.decision.action === 'unknown' ? null : s.decision.action === 'none' ? 0 : 1),
+    ],
     [
       'cert_wrap_last_success_timestamp_seconds',
       'gauge',

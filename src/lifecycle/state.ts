@@ -1,7 +1,8 @@
 /**
- * What cert-wrap remembers between runs: when each certificate was last
- * handled successfully (for the metrics). One small JSON file in certs-dir,
- * replaced atomically (a link planted at its name is replaced, never followed).
+ * What cert-wrap remembers between runs, per certificate: when it was last
+ * handled successfully (for the metrics), and deploy steps that failed after
+ * an issuance (so that the next run does them again, without ordering). One
+ * small JSON file in certs-dir, replaced atomically (a link planted at its name is replaced, never followed).
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,8 +10,20 @@ import { writeFileAtomic } from '../lib/atomic-write.js';
 import { readRegularFile } from '../lib/read-regular.js';
 import { MAX_OWN_FILE_BYTES, STATE_FILE } from './paths.js';
 
+export interface DeployFailure {
+  /** When the deploy steps last failed (ISO 8601). */
+  at: string;
+  /** The first failing step, one line. */
+  reason: string;
+}
+
+export interface CertState {
+  lastSuccess?: string;
+  deployFailed?: DeployFailure;
+}
+
 export interface State {
-  certificates: Record<string, { lastSuccess: string }>;
+  certificates: Record<string, CertState>;
 }
 
 export function statePath(certsDir: string): string {
@@ -29,8 +42,40 @@ export function readState(certsDir: string): State {
 
 export function recordSuccess(certsDir: string, names: string[], when: Date): void {
   if (names.length === 0) return;
+  update(certsDir, (state) => {
+    for (const name of names) state.certificates[name] = { ...state.certificates[name], lastSuccess: when.toISOString() };
+  });
+}
+
+/** The deploy steps of `name` failed: the next obtain or renew does them again. */
+export function recordDeployFailure(certsDir: string, name: string, reason: string, when: Date): void {
+  update(certsDir, (state) => {
+    state.certificates[name] = { ...state.certificates[name], deployFailed: { at: when.toISOString(), reason } };
+  });
+}
+
+/** The deploy steps of `name` succeeded: nothing left to redo. Writes nothing when nothing was recorded. */
+export function clearDeployFailure(certsDir: string, name: string): void {
+  if (!readState(certsDir).certificates[name]?.deployFailed) return;
+  update(certsDir, (state) => {
+    const { deployFailed: _, ...rest } = state.certificates[name] ?? {};
+    state.certificates[name] = rest;
+  });
+}
+
+/** The certificates whose deploy steps are still to be done again. */
+export function failedDeploys(certsDir: string): Map<string, DeployFailure> {
+  const out = new Map<string, DeployFailure>();
+  for (const [name, cert] of Object.entries(readState(certsDir).certificates)) {
+    const f = cert?.deployFailed;
+    if (f && typeof f.at === 'string' && typeof f.reason === 'string') out.set(name, f);
+  }
+  return out;
+}
+
+function update(certsDir: string, change: (state: State) => void): void {
   const state = readState(certsDir);
-  for (const name of names) state.certificates[name] = { lastSuccess: when.toISOString() };
+  change(state);
   mkdirSync(certsDir, { recursive: true, mode: 0o755 });
   writeFileAtomic(statePath(certsDir), `${JSON.stringify(state, null, 2)}\n`);
 }

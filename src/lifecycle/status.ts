@@ -1,26 +1,36 @@
 /** Every certificate's state and next action, computed once for status, plan, renew and metrics. */
 import type { Certificate, Config } from '../config/types.js';
 import { type Decision, decide } from './decide.js';
-import { type CertificateReader, type Inspection, inspectLineage } from './inspect.js';
+import { type CertificateReader, DEFAULT_CONFIG_DIR, type Inspection, inspectLineage } from './inspect.js';
 
 export interface CertStatus {
   cert: Certificate;
   found: Inspection | null;
-  /** Set when cert.pem exists but could not be read. */
+  /** Set when cert.pem exists but could not be read or parsed. */
   error: string | null;
   decision: Decision;
 }
+
+/** Errors that say nothing about the certificate, only about who is reading it. */
+const ACCESS_ERRORS = new Set(['EACCES', 'EPERM']);
 
 export function statusOf(config: Config, certs: Certificate[], now: Date, reader?: CertificateReader): CertStatus[] {
   return certs.map((cert) => {
     let found: Inspection | null = null;
     let error: string | null = null;
+    let denied = false;
     try {
       found = inspectLineage(config.configDir, cert.name, reader);
     } catch (err) {
       error = (err as Error).message;
+      denied = ACCESS_ERRORS.has((err as NodeJS.ErrnoException).code ?? '');
     }
-    const decision: Decision = error ? { action: 'reissue', reason: error, dueAt: null } : decide(cert, found, now, config.renewBefore);
+    // A certificate this user may not read is not a certificate to reissue: its state is unknown.
+    const decision: Decision = denied
+      ? { action: 'unknown', reason: `${error}: this user cannot read the certificate (run as root, or as a user who can read ${config.configDir ?? DEFAULT_CONFIG_DIR}/live and archive)`, dueAt: null }
+      : error
+        ? { action: 'reissue', reason: error, dueAt: null }
+        : decide(cert, found, now, config.renewBefore);
     return { cert, found, error, decision };
   });
 }

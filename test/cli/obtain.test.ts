@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
@@ -146,5 +146,58 @@ describe('cert-wrap obtain (certbot replaced by a stand-in)', () => {
     expect(summary.certificates[1]).toMatchObject({ name: 'manual', outcome: 'issued' }); // manual hooks: not probed
     expect(calls(s.log).map((l) => l.split(' ')[4])).toEqual(['manual']);
     expect(r.stderr).toContain('unreachable: not sent to the CA: u.example.org: connection refused');
+  });
+});
+
+describe('checked before anything is ordered, locked or written (exit 2)', () => {
+  /** What obtain or renew leave in the config's directory: nothing but what the test put there. */
+  const untouched = (dir: string) => expect(readdirSync(dir).sort()).toEqual(['site.yaml', 'webroot']);
+
+  it.each([
+    ['a deploy copy owner that does not exist', '    deploy:\n      - directory: /nonexistent/copies\n        owner: nosuchuser\n', 'certificates[0].deploy[0].owner: no such user "nosuchuser" in /etc/passwd'],
+    ['a deploy copy group that does not exist', '    deploy:\n      - directory: /nonexistent/copies\n        group: nosuchgroup\n', 'certificates[0].deploy[0].group: no such group "nosuchgroup" in /etc/group'],
+    ["a certificate's deploy-hook whose command does not exist", '    deploy-hook: /nonexistent/notify --all\n', 'certificates[0].deploy-hook: "/nonexistent/notify" is not an executable file or a command on PATH'],
+  ])('%s', async (_what, extra, message) => {
+    const s = setup(`  - domains: [a.example.org]\n${extra}`);
+    for (const command of ['obtain', 'renew']) {
+      const r = await runBin(bins.certWrap, [command, '--no-preflight', '-c', s.file], { env: s.env });
+      expect(r.exitCode, `${command}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toContain(message);
+      expect(calls(s.log)).toEqual([]);
+    }
+    rmSync(s.log, { force: true });
+    untouched(s.dir);
+  });
+
+  it.each([
+    ['--resolve', 'a.example.org'],
+    ['--resolve', 'bad name:127.0.0.1'],
+    ['--lock-timeout', '-1'],
+  ])('%s %s: before the lock and the placeholders', async (flag, value) => {
+    const s = setup('  - domains: [a.example.org]\n');
+    for (const command of ['obtain', 'renew']) {
+      const r = await runBin(bins.certWrap, [command, '-c', s.file, `${flag}=${value}`], { env: s.env });
+      expect(r.exitCode, `${command}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toContain(`${flag} `);
+      expect(r.stderr).not.toContain('    at ');
+    }
+    expect(calls(s.log)).toEqual([]);
+    untouched(s.dir);
+  });
+});
+
+describe('obtain records its successes in state.json, as renew does', () => {
+  it('after a first obtain, the metrics have a last-success sample for each certificate issued', async () => {
+    const s = setup('  - domains: [a.example.org]\n  - name: fail-one\n    domains: [f.example.org]\n');
+    const before = Date.now();
+    const r = await runBin(bins.certWrap, ['obtain', '--no-preflight', '-c', s.file], { env: s.env });
+    expect(r.exitCode).toBe(1);
+    const state = JSON.parse(readFileSync(join(s.dir, 'certs', 'state.json'), 'utf8')) as { certificates: Record<string, { lastSuccess: string }> };
+    expect(Object.keys(state.certificates)).toEqual(['a.example.org']);
+    expect(Date.parse(state.certificates['a.example.org']!.lastSuccess)).toBeGreaterThanOrEqual(before - 1000);
+    const metrics = join(s.dir, 'metrics.prom');
+    await runBin(bins.certWrap, ['status', '-c', s.file, '--metrics', metrics], { env: s.env });
+    expect(readFileSync(metrics, 'utf8')).toMatch(/^cert_wrap_last_success_timestamp_seconds\{certificate="a\.example\.org"\} \d+$/m);
+    expect(readFileSync(metrics, 'utf8')).not.toContain('cert_wrap_last_success_timestamp_seconds{certificate="fail-one"}');
   });
 });

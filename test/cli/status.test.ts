@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execa } from 'execa';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bins, repoRoot, runBin, writeConfig } from '../support/cli.js';
@@ -111,5 +112,63 @@ describe('cert-wrap renew (certbot replaced by a recording stand-in)', () => {
     // and it records the successful check for the metrics
     const state = JSON.parse(readFileSync(join(s.dir, 'certs', 'state.json'), 'utf8')) as { certificates: Record<string, { lastSuccess: string }> };
     expect(Date.now() - Date.parse(state.certificates.fresh!.lastSuccess)).toBeLessThan(60_000);
+  });
+});
+
+describe.skipIf(process.geteuid?.() !== 0)('a user who cannot read the certificates (the real nobody, through runuser)', () => {
+  /** Run the built cert-wrap as nobody, with its own cache directory. */
+  const asNobody = async (dir: string, args: string[]) => {
+    const cache = join(dir, 'nobody-cache');
+    mkdirSync(cache, { recursive: true });
+    chownSync(cache, 65534, 65534);
+    const r = await execa('runuser', ['-u', 'nobody', '--', 'env', `CERT_WRAP_CACHE_DIR=${cache}`, 'NO_COLOR=1', process.execPath, bins.certWrap, ...args], { reject: false, stdin: 'ignore' });
+    return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+  };
+
+  /** certbot's own modes: live/ and archive/ are 0700, owned by root. */
+  function rootOnly() {
+    const s = setup();
+    chmodSync(s.dir, 0o755);
+    chmodSync(join(s.le, 'live'), 0o700);
+    chmodSync(join(s.le, 'archive'), 0o700);
+    const out = join(s.dir, 'metrics');
+    mkdirSync(out);
+    chownSync(out, 65534, 65534);
+    return { ...s, metrics: join(out, 'cert-wrap.prom') };
+  }
+
+  it('status: each issued certificate is unknown, with the reason, and the exit code is 1; metrics say unreadable, never due', async () => {
+    const s = rootOnly();
+    const r = await asNobody(s.dir, ['status', '-c', s.file, '--json', '--metrics', s.metrics]);
+    expect(r.exitCode, r.stderr).toBe(1);
+    const rows = (JSON.parse(r.stdout) as { certificates: { name: string; action: string; reason: string }[] }).certificates;
+    expect(rows.map((x) => [x.name, x.action])).toEqual([
+      ['fresh', 'unknown'],
+      ['due', 'unknown'],
+      ['changed', 'unknown'],
+      ['new', 'unknown'],
+    ]);
+    expect(rows[0]!.reason).toBe(`cannot read ${s.le}/live/fresh/cert.pem: EACCES: this user cannot read the certificate (run as root, or as a user who can read ${s.le}/live and archive)`);
+    const text = readFileSync(s.metrics, 'utf8');
+    for (const name of ['fresh', 'due', 'changed']) {
+      expect(text).toContain(`cert_wrap_certificate_readable{certificate="${name}"} 0\n`);
+      expect(text).not.toContain(`cert_wrap_certificate_renewal_due{certificate="${name}"}`);
+    }
+    // as root, the same files read fine
+    const root = await runBin(bins.certWrap, ['status', '-c', s.file, '--json', '--metrics', s.metrics]);
+    expect(root.exitCode).toBe(0);
+    expect(readFileSync(s.metrics, 'utf8')).toContain('cert_wrap_certificate_readable{certificate="fresh"} 1\n');
+    expect(readFileSync(s.metrics, 'utf8')).toContain('cert_wrap_certificate_renewal_due{certificate="due"} 1\n');
+  });
+
+  it('status as a table and plan: "unknown", no certbot command, exit 1', async () => {
+    const s = rootOnly();
+    const table = await asNobody(s.dir, ['status', '-c', s.file]);
+    expect(table.exitCode).toBe(1);
+    expect(table.stdout).toMatch(/\nfresh +fresh\.test +- +- +unknown +cannot read .*EACCES/);
+    const plan = await asNobody(s.dir, ['plan', '-c', s.file, '--json']);
+    expect(plan.exitCode).toBe(1);
+    const items = (JSON.parse(plan.stdout) as { certificates: { name: string; action: string; command: string | null }[] }).certificates;
+    expect(items.every((i) => i.action === 'unknown' && i.command === null)).toBe(true);
   });
 });

@@ -211,10 +211,10 @@ describe('deployCopies', () => {
     expect(entries(root)).toEqual(['file', 'good', 'letsencrypt']);
   });
 
-  it('reports a missing parent that is a file (ENOTDIR)', () => {
+  it('reports a missing parent that is a file, by its path', () => {
     writeFileSync(join(root, 'file'), 'x');
     const [result] = deployCopies(certWith([copy(join(root, 'file', 'sub'))]), lineage);
-    expect(result?.error).toMatch(/^certificates\[0\]\.deploy\[0\]: ENOTDIR/);
+    expect(result?.error).toBe(`certificates[0].deploy[0]: ${join(root, 'file')} exists and is not a directory`);
   });
 
   it('refuses to install when a target is a directory, before replacing the other file', () => {

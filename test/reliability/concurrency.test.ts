@@ -354,8 +354,9 @@ describe('writers of the same file at once always leave one complete file', () =
     const text = readFileSync(metrics, 'utf8');
     expect(text.endsWith('\n')).toBe(true);
     const samples = text.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
-    // no lineage: each certificate has exactly its renewal_due sample
-    expect(samples.sort()).toEqual(Array.from({ length: 10 }, (_, i) => `cert_wrap_certificate_renewal_due{certificate="m${i}"} 1`).sort());
+    // no lineage: each certificate has exactly its readable and renewal_due samples
+    const expected = Array.from({ length: 10 }, (_, i) => [`cert_wrap_certificate_readable{certificate="m${i}"} 1`, `cert_wrap_certificate_renewal_due{certificate="m${i}"} 1`]);
+    expect(samples.sort()).toEqual(expected.flat().sort());
     expect(readdirSync(outDir)).toEqual(['cert-wrap.prom']);
   });
 });

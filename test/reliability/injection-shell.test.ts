@@ -36,7 +36,7 @@ const SHELL_USES: [what: string, pattern: RegExp][] = [
 ];
 
 describe('the only shell in src/', () => {
-  it('is deploy-hook.ts running the certificate\'s configured deploy-hook with /bin/sh -c', () => {
+  it('is deploy/steps.ts running the certificate\'s configured deploy-hook with /bin/sh -c', () => {
     const found: string[] = [];
     for (const file of sourceFiles(join(repoRoot, 'src'))) {
       const text = readFileSync(file, 'utf8');
@@ -50,7 +50,7 @@ describe('the only shell in src/', () => {
       }
     }
     expect(found).toHaveLength(1);
-    expect(found[0]).toMatch(/^src\/cli\/commands\/deploy-hook\.ts:\d+: a shell named as a program: const r = await execa\('\/bin\/sh', \['-c', cert\.deployHook\], /);
+    expect(found[0]).toMatch(/^src\/deploy\/steps\.ts:\d+: a shell named as a program: const r = await execa\('\/bin\/sh', \['-c', cert\.deployHook\], /);
   });
 
   it('hands certbot no hook but the configured manual hooks and its own deploy-hook command', () => {

@@ -5,32 +5,34 @@
  * copies, runs the certificate's own deploy-hook, then reloads nginx; a
  * failure of one does not hide the others.
  */
-import { basename } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { loadConfigCached } from '../../config/cached.js';
-import type { Certificate, Config } from '../../config/types.js';
-import { UsageError } from '../../lib/errors.js';
-import { deployCopies, describeCopy } from '../../deploy/copy.js';
-import { switchToLineage } from '../../lifecycle/bootstrap.js';
+import type { Config } from '../../config/types.js';
+import { showValue, UsageError } from '../../lib/errors.js';
+import { deployCertificate } from '../../deploy/steps.js';
+import { DEFAULT_CONFIG_DIR, lineageDir } from '../../lifecycle/inspect.js';
 import { DEFER_RELOAD_ENV, markReloadPending } from '../../lifecycle/pending-reload.js';
 import { reloadPending } from '../../nginx/reload-pending.js';
 
 export async function deployHook(args: { config: string }): Promise<number> {
-  const lineage = process.env.RENEWED_LINEAGE;
-  if (!lineage) throw new UsageError('deploy-hook is run by certbot after an issuance, with RENEWED_LINEAGE set; it is not set here');
+  const value = process.env.RENEWED_LINEAGE;
+  if (!value) throw new UsageError('deploy-hook is run by certbot after an issuance, with RENEWED_LINEAGE set; it is not set here');
   const config = await loadConfigCached(args.config);
-  const name = basename(lineage);
+  const name = lineageName(config, value);
   const cert = config.certificates.find((c) => c.name === name);
   // certbot shows a hook's stderr as "error output": only failures go there.
   const say = (text: string, ok = true) => (ok ? process.stdout : process.stderr).write(`cert-wrap deploy-hook: ${text}\n`);
   let failed = false;
 
-  const numbered = /^(.+)-\d{4}$/.exec(name);
-  if (!cert && numbered && config.certificates.some((c) => c.name === numbered[1])) {
+  if (!cert) {
     // certbot found NAME damaged and saved NAME-0001 instead: nothing points at it.
     failed = true;
-    say(`certbot saved ${numbered[1]} as lineage ${name}: nginx and the deploy copies still use ${numbered[1]}; see cert-wrap's README on damaged lineages`, false);
-  } else if (!cert) say(`lineage ${name} is not in ${config.sourceName}: no certificate deploy-hook to run`);
-  else failed = !(await deployCertificate(config, cert, lineage, say));
+    const base = /^(.+)-\d{4}$/.exec(name)![1]!;
+    say(`certbot saved ${base} as lineage ${name}: nginx and the deploy copies still use ${base}; see cert-wrap's README on damaged lineages`, false);
+  } else {
+    failed = (await deployCertificate(config, cert, lineageDir(config.configDir, name), say)).length > 0;
+  }
 
   // Recorded first, so that the need to reload survives a crash from here on.
   markReloadPending(config.certsDir, name);
@@ -44,29 +46,32 @@ export async function deployHook(args: { config: string }): Promise<number> {
   return failed ? 1 : 0;
 }
 
-/** Stable paths, deploy copies, then the certificate's own hook. False when any step failed. */
-async function deployCertificate(config: Config, cert: Certificate, lineage: string, say: (text: string, ok?: boolean) => void): Promise<boolean> {
-  let ok = true;
-  // The stable paths (what nginx's HTTPS servers name) now lead to the issued certificate.
+/**
+ * The lineage name in RENEWED_LINEAGE, accepted only when the value is
+ * CONFIG-DIR/live/NAME (compared as absolute paths, or as real paths when
+ * both exist) for a certificate of the config, or certbot's NAME-000N of one.
+ * Anything else is refused before anything is changed (exit 2).
+ */
+export function lineageName(config: Config, value: string): string {
+  const live = join(config.configDir ?? DEFAULT_CONFIG_DIR, 'live');
+  const refuse = (why: string): never => {
+    throw new UsageError(`RENEWED_LINEAGE ${showValue(value)} ${why}; nothing was changed`);
+  };
+  if (!isAbsolute(value)) refuse(`is not an absolute path (certbot passes ${live}/NAME)`);
+  const path = resolve(value);
+  const name = basename(path);
+  if (!samePath(dirname(path), live)) refuse(`is not in ${live}, where certbot keeps the lineages of ${config.sourceName}`);
+  if (config.certificates.some((c) => c.name === name)) return name;
+  const numbered = /^(.+)-\d{4}$/.exec(name);
+  if (numbered && config.certificates.some((c) => c.name === numbered[1])) return name;
+  return refuse(`names lineage ${showValue(name)}, which is not a certificate of ${config.sourceName}`);
+}
+
+function samePath(a: string, b: string): boolean {
+  if (a === resolve(b)) return true;
   try {
-    switchToLineage(config, cert, lineage);
-  } catch (err) {
-    ok = false;
-    say(`cannot point ${config.certsDir}/${cert.name} at ${lineage}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, false);
+    return realpathSync(a) === realpathSync(b);
+  } catch {
+    return false;
   }
-  // Copies with their own owner, group and mode, before the user's hook (which may restart what reads them).
-  for (const result of deployCopies(cert, lineage)) {
-    say(describeCopy(result), result.error === null);
-    if (result.error !== null) ok = false;
-  }
-  if (cert.deployHook !== null) {
-    const { execa } = await import('execa');
-    // The user's hook runs in a shell on purpose, as certbot runs hooks, with the same environment.
-    const r = await execa('/bin/sh', ['-c', cert.deployHook], { stdio: 'inherit', reject: false });
-    if (r.exitCode !== 0) {
-      ok = false;
-      say(`deploy-hook of certificate ${cert.name} failed (exit code ${r.exitCode ?? r.signal ?? 'unknown'}): ${cert.deployHook}`, false);
-    }
-  }
-  return ok;
 }

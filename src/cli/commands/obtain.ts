@@ -11,7 +11,8 @@ import { UsageError } from '../../lib/errors.js';
 import { useColor } from '../color.js';
 import { formatTable, type RunSummary } from '../summary.js';
 import { bootstrapCertificates } from './bootstrap.js';
-import { checkBeforeRunning, holdBackUnreachable, inPlanOrder, newProgress, runSession, underLock } from './session.js';
+import { redoFailedDeploys, withRedeploys } from './redeploy.js';
+import { checkBeforeRunning, checkOptions, holdBackUnreachable, inPlanOrder, newProgress, recordOutcomes, runSession, underLock } from './session.js';
 
 export interface ObtainArgs {
   config: string;
@@ -25,6 +26,7 @@ export interface ObtainArgs {
 }
 
 export async function obtain(args: ObtainArgs): Promise<number> {
+  await checkOptions(args);
   const config = await loadConfigCached(args.config);
   const certs = selectCertificates(config, args.cert ?? []);
   const plan = planObtain(config, certs, { deployHook: ownDeployHook(config), dryRun: args.dryRun, forceRenewal: false });
@@ -36,9 +38,12 @@ export async function obtain(args: ObtainArgs): Promise<number> {
   const progress = newProgress(config);
   const { session, certificates } = await underLock(config, args.lockTimeout, progress, async () => {
     if (!args.dryRun) await bootstrapCertificates(config, certs);
+    const redone = args.dryRun ? [] : await redoFailedDeploys(config, certs, progress);
     const checked = await holdBackUnreachable(config, plan, args, progress);
     const session = await runSession(config, checked.plan, progress);
-    return { session, certificates: inPlanOrder(plan, session.reports, checked.heldBack) };
+    const certificates = withRedeploys(inPlanOrder(plan, session.reports, checked.heldBack), redone);
+    recordOutcomes(config, certificates, args.dryRun);
+    return { session, certificates };
   });
   if (session.interruptedExit !== null) return session.interruptedExit;
   const summary: RunSummary = {

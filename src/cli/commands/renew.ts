@@ -8,14 +8,14 @@ import type { CertReport } from '../../certbot/obtain.js';
 import { planObtain } from '../../certbot/obtain.js';
 import { loadConfigCached } from '../../config/cached.js';
 import { InspectionCache } from '../../lifecycle/inspect-cache.js';
-import { recordSuccess } from '../../lifecycle/state.js';
 import { reloadIfPending } from '../../nginx/reload-pending.js';
 import { type CertStatus, statusOf } from '../../lifecycle/status.js';
 import { useColor } from '../color.js';
 import { formatTable, type RunSummary } from '../summary.js';
 import { ownDeployHook, selectCertificates } from './obtain.js';
 import { bootstrapCertificates } from './bootstrap.js';
-import { checkBeforeRunning, holdBackUnreachable, inPlanOrder, newProgress, runSession, underLock } from './session.js';
+import { redoFailedDeploys } from './redeploy.js';
+import { checkBeforeRunning, checkHooksAndCopies, checkOptions, holdBackUnreachable, inPlanOrder, newProgress, recordOutcomes, runSession, underLock } from './session.js';
 import { checkMetricsTarget, writeMetrics } from './status.js';
 
 export interface RenewArgs {
@@ -36,9 +36,11 @@ export interface RenewSummary extends RunSummary {
 
 export async function renew(args: RenewArgs): Promise<number> {
   checkMetricsTarget(args.metrics, args.config);
+  await checkOptions(args);
   const config = await loadConfigCached(args.config);
   const certs = selectCertificates(config, args.cert ?? []);
   const deployHook = ownDeployHook(config);
+  checkHooksAndCopies(certs);
   const progress = newProgress(config);
   // Decide under the lock: a run that waited for another one sees what that one renewed.
   const outcome = await underLock(config, args.lockTimeout, progress, async () => {
@@ -46,12 +48,14 @@ export async function renew(args: RenewArgs): Promise<number> {
     const statuses = statusOf(config, certs, new Date(), reader);
     reader.save();
     const plan = statuses
-      .filter((s) => s.decision.action !== 'none')
+      .filter((s) => s.decision.action !== 'none' && s.decision.action !== 'unknown')
       .flatMap((s) => planObtain(config, [s.cert], { deployHook, dryRun: args.dryRun, forceRenewal: s.decision.action === 'renew' }));
     let ran: CertReport[] = [];
     let reload: RunSummary['reload'] | null = null;
+    if (plan.length > 0) checkBeforeRunning(config, plan.map((p) => p.cert));
+    const notPlanned = statuses.filter((s) => !plan.some((p) => p.cert === s.cert)).map((s) => s.cert);
+    const redone = args.dryRun ? [] : await redoFailedDeploys(config, notPlanned, progress);
     if (plan.length > 0) {
-      checkBeforeRunning(config, plan.map((p) => p.cert));
       if (!args.dryRun) await bootstrapCertificates(config, plan.map((p) => p.cert));
       const checked = await holdBackUnreachable(config, plan, args, progress);
       const session = await runSession(config, checked.plan, progress);
@@ -61,12 +65,9 @@ export async function renew(args: RenewArgs): Promise<number> {
     }
     // Nothing to run: still reload if a killed run left a deployed certificate unannounced.
     reload ??= await reloadIfPending(config);
-    const byName = new Map(ran.map((r) => [r.name, r]));
+    const byName = new Map([...ran, ...redone].map((r) => [r.name, r]));
     const certificates = statuses.map((s) => byName.get(s.cert.name) ?? notDue(s));
-    if (!args.dryRun) {
-      const succeeded = certificates.filter((r) => r.outcome === 'issued' || r.outcome === 'unchanged').map((r) => r.name);
-      recordSuccess(config.certsDir, succeeded, new Date());
-    }
+    recordOutcomes(config, certificates, args.dryRun);
     return { certificates, ran, reload, interruptedExit: null };
   });
   if (outcome.interruptedExit !== null) return outcome.interruptedExit;
@@ -84,5 +85,6 @@ export async function renew(args: RenewArgs): Promise<number> {
 }
 
 function notDue(s: CertStatus): CertReport {
+  if (s.decision.action === 'unknown') return { name: s.cert.name, domains: s.cert.domains, outcome: 'failed', class: 'other', reason: s.decision.reason, seconds: 0 };
   return { name: s.cert.name, domains: s.cert.domains, outcome: 'unchanged', class: null, reason: `not due: ${s.decision.reason}`, seconds: 0 };
 }

@@ -7,13 +7,15 @@
 import { brokenLineage } from '../../certbot/lineage-check.js';
 import { acquireLock } from '../../certbot/lock.js';
 import { type CertReport, executeObtain, type PlannedRun } from '../../certbot/obtain.js';
-import { preflight } from '../../certbot/preflight.js';
+import { hookAndDeployProblems, preflight } from '../../certbot/preflight.js';
 import { readLogTail, runCertbot } from '../../certbot/run.js';
 import type { Certificate, Config } from '../../config/types.js';
 import { DEFAULT_CONFIG_DIR } from '../../lifecycle/inspect.js';
 import { signalExitCode, whileInterruptible } from '../../lib/interrupt.js';
 import { DEFER_RELOAD_ENV } from '../../lifecycle/pending-reload.js';
 import { reloadIfPending } from '../../nginx/reload-pending.js';
+import { UsageError } from '../../lib/errors.js';
+import { recordSuccess } from '../../lifecycle/state.js';
 import { useColor } from '../color.js';
 import { createProgress, type Progress } from '../progress.js';
 import { outcomeText, type ReloadReport } from '../summary.js';
@@ -38,7 +40,15 @@ export function newProgress(config: Config): Progress {
 
 /** Everything certbot and cert-wrap need for these certificates, checked before acting (exit 2). */
 export function checkBeforeRunning(config: Config, certs: Certificate[]): void {
-  const problems = preflight(config, certs);
+  refuseIfAny(preflight(config, certs));
+}
+
+/** The certificates' hooks and deploy copies, checked before the lock is taken, whatever is due (exit 2). */
+export function checkHooksAndCopies(certs: Certificate[]): void {
+  refuseIfAny(hookAndDeployProblems(certs));
+}
+
+function refuseIfAny(problems: { message: string }[]): void {
   if (problems.length > 0) throw new PreflightError(`cannot start:\n${problems.map((p) => `  - ${p.message}`).join('\n')}`);
 }
 
@@ -57,6 +67,14 @@ export async function underLock<T>(config: Config, lockTimeout: number, progress
 export interface PreflightArgs {
   preflight: boolean;
   resolve?: string[];
+}
+
+/** The option values, checked before the lock is taken or anything is written (exit 2). */
+export async function checkOptions(args: PreflightArgs & { lockTimeout: number }): Promise<void> {
+  if (!(args.lockTimeout >= 0 && args.lockTimeout <= 86_400)) {
+    throw new UsageError(`--lock-timeout ${String(args.lockTimeout)}: give the seconds to wait for another run, from 0 to 86400`);
+  }
+  if ((args.resolve ?? []).length > 0) (await import('../../preflight/resolve.js')).parseResolve(args.resolve ?? []);
 }
 
 /**
@@ -139,4 +157,11 @@ export async function runSession(config: Config, plan: PlannedRun[], progress: P
 export function redactor(config: Config): (s: string) => string {
   const secrets = config.eab ? [config.eab.kid, config.eab.hmacKey].filter((s) => s.length >= 4) : [];
   return (text) => secrets.reduce((t, s) => t.split(s).join('***'), text);
+}
+
+/** Remember which certificates were handled successfully (issued, or checked and not due), for the metrics. */
+export function recordOutcomes(config: Config, reports: CertReport[], dryRun: boolean): void {
+  if (dryRun) return;
+  const succeeded = reports.filter((r) => r.outcome === 'issued' || r.outcome === 'unchanged').map((r) => r.name);
+  recordSuccess(config.certsDir, succeeded, new Date());
 }

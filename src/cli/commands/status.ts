@@ -28,9 +28,11 @@ export async function status(args: StatusArgs): Promise<number> {
   const statuses = statusOf(config, selectCertificates(config, args.cert ?? []), now);
   if (args.metrics) writeMetrics(args.metrics, statuses, config.certsDir, now);
   const rows = statusRows(statuses, now);
+  // A certificate whose state could not be read is not reported as fine.
+  const code = unknownExit(statuses);
   if (args.json) {
     process.stdout.write(`${JSON.stringify({ now: now.toISOString(), certificates: rows }, null, 2)}\n`);
-    return 0;
+    return code;
   }
   const c = painter(useColor(process.stdout));
   const table = formatColumns(
@@ -39,7 +41,12 @@ export async function status(args: StatusArgs): Promise<number> {
     (row, i) => (i === 4 && row[4] !== 'none' ? c.yellow : null),
   );
   process.stdout.write(table);
-  return 0;
+  return code;
+}
+
+/** Exit 1 when the state of a certificate is unknown (it could not be read), else 0. */
+function unknownExit(statuses: CertStatus[]): number {
+  return statuses.some((s) => s.decision.action === 'unknown') ? 1 : 0;
 }
 
 /** A --metrics path that would be refused, or is the config file itself: a usage error before any work (exit 2). */
@@ -61,16 +68,16 @@ export async function plan(args: { config: string; cert?: string[]; json: boolea
   const statuses = statusOf(config, selectCertificates(config, args.cert ?? []), new Date());
   const deployHook = ownDeployHook(config);
   const items = statuses.map((s) => {
-    const [run] = s.decision.action === 'none' ? [] : planObtain(config, [s.cert], { deployHook, dryRun: false, forceRenewal: s.decision.action === 'renew' });
+    const [run] = s.decision.action === 'none' || s.decision.action === 'unknown' ? [] : planObtain(config, [s.cert], { deployHook, dryRun: false, forceRenewal: s.decision.action === 'renew' });
     return { name: s.cert.name, action: s.decision.action, reason: s.decision.reason, command: run ? printable(config.certbot, run.args) : null };
   });
   if (args.json) {
     process.stdout.write(`${JSON.stringify({ certificates: items }, null, 2)}\n`);
-    return 0;
+    return unknownExit(statuses);
   }
   for (const item of items) {
     process.stdout.write(`${item.name}: ${item.action === 'none' ? 'nothing to do' : item.action} (${item.reason})\n`);
     if (item.command) process.stdout.write(`  ${item.command}\n`);
   }
-  return 0;
+  return unknownExit(statuses);
 }
