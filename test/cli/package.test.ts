@@ -4,12 +4,12 @@
  * ships, that installing warns about nothing and adds no dependency, and that
  * both commands run from there, --templates included (it compiles at run time).
  */
-import { mkdirSync, readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir, removeTempDir } from '../support/tmp.js';
-import { bins, repoRoot, runBin } from '../support/cli.js';
+import { bins, repoRoot, runBin, shellEnv } from '../support/cli.js';
 
 const SHIPPED = [/^LICENSE$/, /^README\.md$/, /^package\.json$/, /^bin\//, /^dist\//, /^templates\/[^/]+\.hbs$/, /^examples\//, /^src\/config\/config\.schema\.json$/];
 
@@ -18,9 +18,7 @@ let packed: { files: { path: string }[]; filename: string };
 let install: { stdout: string; stderr: string };
 let prefix: string;
 
-/** npm with the environment of a user's shell, not the one of the npm that may have started the tests. */
-const npm = (args: string[], cwd: string) =>
-  execa('npm', args, { cwd, env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k))), extendEnv: false });
+const npm = (args: string[], cwd: string) => execa('npm', args, { cwd, env: shellEnv(), extendEnv: false });
 
 beforeAll(async () => {
   dir = await makeTempDir('cert-wrap-pack-');
