@@ -174,6 +174,23 @@ function httpsFetch(name: string, port: number, ca: string): Promise<{ status: n
   });
 }
 
+/**
+ * httpsFetch, again every 200 ms for up to 10 s until the issued certificate is
+ * served: after the SIGHUP, nginx's old workers answer until the new ones are up.
+ */
+async function fetchAfterReload(name: string, port: number, ca: string, serial: string): ReturnType<typeof httpsFetch> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      const result = await httpsFetch(name, port, ca);
+      if (result.serial === serial || Date.now() > deadline) return result;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   if (args.includes('--help') || args.includes('-h')) {
@@ -384,8 +401,8 @@ async function main(): Promise<number> {
     const rootPem = path.join(d, 'pebble-root.pem');
     await writeFile(rootPem, await pebble.rootPem());
     info(dim(`$ curl --cacert ${rootPem} --resolve ${DOMAINS[0]}:${HTTPS_PORT}:127.0.0.1 https://${DOMAINS[0]}/`));
-    const served = await httpsFetch(DOMAINS[0]!, HTTPS_PORT, await readFile(rootPem, 'utf8'));
     const issued = new X509Certificate(await readFile(path.join(live, 'cert.pem'), 'utf8'));
+    const served = await fetchAfterReload(DOMAINS[0]!, HTTPS_PORT, await readFile(rootPem, 'utf8'), issued.serialNumber);
     info(`HTTP ${served.status}: ${served.body}`);
     info(`served certificate serial ${served.serial}, live/${CERT_NAME}/cert.pem serial ${issued.serialNumber}`);
     if (served.status !== 200 || served.body !== GREETING || served.serial !== issued.serialNumber) {
