@@ -1,12 +1,14 @@
 // A guided, self-contained run of cert-wrap on this machine: a private Pebble
-// (a test ACME CA) and a private nginx on loopback, the real gen-nginx and
-// `cert-wrap obtain`, then the issued certificate. Nothing outside a temp dir
-// is touched, and everything started here is stopped again.
+// (a test ACME CA) and a private nginx on loopback, the real gen-nginx,
+// `cert-wrap bootstrap` and `cert-wrap obtain`, then the issued certificate
+// served by nginx over HTTPS. Nothing outside a temp dir is touched, and
+// everything started here is stopped again.
 //
 //   npm run demo            (as root: pebble's validator connects to port 80)
 //   npm run demo -- --keep  keep the temp dir (config, logs, certificates) for a look
 import { spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
+import https from 'node:https';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -20,6 +22,8 @@ import { findTool, isRoot } from '../test/support/tools.js';
 const TOOLS = ['nginx', 'certbot', 'pebble', 'pebble-challtestsrv', 'openssl'];
 const DOMAINS = ['demo.test', 'www.demo.test'];
 const CERT_NAME = 'demo';
+const HTTPS_PORT = 443;
+const GREETING = 'hello from demo.test, over https';
 
 const useColor = process.stdout.isTTY && process.env.NO_COLOR === undefined;
 const bold = (s: string): string => (useColor ? `\x1b[1m${s}\x1b[22m` : s);
@@ -40,13 +44,14 @@ function usage(): string {
     'usage: npm run demo [-- --keep]',
     '',
     'Starts a private Pebble (test ACME CA) and nginx on 127.0.0.1, writes a small config,',
-    'runs gen-nginx and `cert-wrap obtain` for demo.test + www.demo.test, shows the',
-    'certificate, then stops everything and removes its temp dir.',
+    'runs gen-nginx, `cert-wrap bootstrap` and `cert-wrap obtain` for demo.test +',
+    'www.demo.test, fetches https://demo.test/ from that nginx, then stops everything',
+    'and removes its temp dir.',
     '',
     '  --keep    keep the temp dir (config, nginx files, certbot logs, certificates)',
     '  --help    this text',
     '',
-    'Needs root (port 80) and: nginx certbot pebble pebble-challtestsrv openssl.',
+    'Needs root (ports 80 and 443 on 127.0.0.1) and: nginx certbot pebble pebble-challtestsrv openssl.',
   ].join('\n');
 }
 
@@ -150,6 +155,42 @@ function describeCert(pem: string): string[] {
   ];
 }
 
+/** GET https://NAME:PORT/ from 127.0.0.1 (SNI and Host NAME), trusting only `ca`: status, body and the served certificate's serial. */
+function httpsFetch(name: string, port: number, ca: string): Promise<{ status: number; body: string; serial: string }> {
+  return new Promise((resolve, reject) => {
+    const req = https.get(
+      { host: '127.0.0.1', port, servername: name, headers: { host: name }, path: '/', ca, agent: false, timeout: 5_000 },
+      (res) => {
+        const serial = (res.socket as import('node:tls').TLSSocket).getPeerX509Certificate()?.serialNumber ?? '';
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, serial }));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`timeout: GET https://${name}/`)));
+    req.on('error', reject);
+  });
+}
+
+/**
+ * httpsFetch, again every 200 ms for up to 10 s until the issued certificate is
+ * served: after the SIGHUP, nginx's old workers answer until the new ones are up.
+ */
+async function fetchAfterReload(name: string, port: number, ca: string, serial: string): ReturnType<typeof httpsFetch> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      const result = await httpsFetch(name, port, ca);
+      if (result.serial === serial || Date.now() > deadline) return result;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   if (args.includes('--help') || args.includes('-h')) {
@@ -191,8 +232,9 @@ async function main(): Promise<number> {
   }
   try {
     await assertPortFree(HTTP01_PORT);
+    await assertPortFree(HTTPS_PORT);
   } catch (err) {
-    process.stderr.write(`demo: ${(err as Error).message}\n`);
+    process.stderr.write(`demo: ${(err as Error).message} (a system nginx? stop it for the demo: systemctl stop nginx)\n`);
     return 2;
   }
 
@@ -255,8 +297,11 @@ async function main(): Promise<number> {
           'certificates:',
           `  - name: ${CERT_NAME}`,
           `    domains: [${DOMAINS.join(', ')}]`,
+          '    https:                     # also an HTTPS server, on the stable certificate paths',
+          `      body: [${q(`location / { default_type text/plain; return 200 "${GREETING}"; }`)}]`,
           'nginx:',
           '  listen: ["127.0.0.1:80"]',
+          `  https-listen: ["127.0.0.1:${HTTPS_PORT}"]`,
           `  pid-file: ${q(pidFile)}`,
           `  binary: ${q(findTool('nginx') ?? 'nginx')}`,
           '',
@@ -266,8 +311,9 @@ async function main(): Promise<number> {
 
     step(
       'Write the config and generate the nginx servers with gen-nginx',
-      'One YAML file drives both commands. gen-nginx turns it into port-80 nginx servers that',
-      'serve /.well-known/acme-challenge/ from the webroot (where certbot puts its tokens).',
+      'One YAML file drives both commands. gen-nginx turns it into a port-80 nginx server that',
+      'serves /.well-known/acme-challenge/ from the webroot (where certbot puts its tokens) and',
+      'an HTTPS server that reads the certificate from cert-wrap\'s stable paths.',
     );
     await writeConfig(path.join(d, 'run', 'nginx.pid'));
     info(`config: ${configFile}`);
@@ -279,6 +325,20 @@ async function main(): Promise<number> {
     }
     info(`wrote ${generated}:`);
     process.stdout.write(dim((await readFile(generated, 'utf8')).trimEnd().replace(/^/gm, '   > ')) + '\n');
+
+    // Every cert-wrap command of the demo keeps its cache in the temp dir too.
+    const env: NodeJS.ProcessEnv = { ...process.env, REQUESTS_CA_BUNDLE: pebble.caBundle, CERT_WRAP_CACHE_DIR: path.join(d, 'cache') };
+    step(
+      'Give the certificate its stable paths (cert-wrap bootstrap)',
+      'nginx refuses to start while an HTTPS server names a missing certificate file. bootstrap',
+      'creates certs/demo/{fullchain,privkey}.pem with a self-signed placeholder until certbot',
+      'has issued the real one.',
+    );
+    if ((await runCommand(root, 'cert-wrap', ['bootstrap', '-c', configFile], env)) !== 0) {
+      if (interrupted) return 130;
+      process.stderr.write('demo: cert-wrap bootstrap failed\n');
+      return 1;
+    }
 
     step(
       'Start a private nginx that includes the generated file',
@@ -294,7 +354,6 @@ async function main(): Promise<number> {
     await writeConfig(nginx.pidFile);
     info(`nginx master pid ${nginx.pid}, config ${nginx.confPath}`);
 
-    const env: NodeJS.ProcessEnv = { ...process.env, REQUESTS_CA_BUNDLE: pebble.caBundle };
     step(
       'What cert-wrap will run (obtain --print)',
       'For each certificate cert-wrap runs one `certbot certonly`, with a deploy hook that calls',
@@ -302,14 +361,17 @@ async function main(): Promise<number> {
     );
     await runCommand(root, 'cert-wrap', ['obtain', '-c', configFile, '--print'], env);
 
+    const resolve = DOMAINS.flatMap((name) => ['--resolve', `${name}:127.0.0.1`]);
     step(
       'Obtain the certificate (cert-wrap obtain)',
-      'certbot writes a token into the webroot, Pebble fetches it through nginx on port 80,',
-      'then issues the certificate; cert-wrap checks nginx (`nginx -t`) and reloads it once.',
+      'First the preflight: cert-wrap puts a probe file into the webroot and fetches it over http,',
+      'as the CA will. demo.test is in no public DNS, so --resolve sends it to 127.0.0.1.',
+      'Then certbot writes a token into the webroot, Pebble fetches it through nginx on port 80',
+      'and issues the certificate; cert-wrap checks nginx (`nginx -t`) and reloads it once.',
       'certbot is told to trust Pebble through REQUESTS_CA_BUNDLE.',
     );
     const t0 = Date.now();
-    const obtained = await runCommand(root, 'cert-wrap', ['obtain', '-c', configFile], env);
+    const obtained = await runCommand(root, 'cert-wrap', ['obtain', '-c', configFile, ...resolve], env);
     if (interrupted) return 130;
     info(`cert-wrap obtain exited ${obtained} after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const live = path.join(dirs.configDir, 'live', CERT_NAME);
@@ -327,16 +389,34 @@ async function main(): Promise<number> {
       .map((l) => /"GET \/\.well-known\/acme-challenge\/([^ "]+) [^"]*" 200 /.exec(l)?.[1])
       .filter((t): t is string => t !== undefined);
     info(
-      `nginx answered ${tokens.length} challenge request(s) for ${new Set(tokens).size} token(s), one per name;` +
-        ' Pebble fetches each token several times, as Let\'s Encrypt does from several places.',
+      `nginx answered ${tokens.length} request(s) for ${new Set(tokens).size} file(s) under /.well-known/acme-challenge/:` +
+        ' the preflight probe, then one token per name, which Pebble fetches several times, as Let\'s Encrypt does from several places.',
     );
     info(`(see ${nginx.accessLog})`);
+
+    step(
+      'nginx serves it over HTTPS',
+      `GET https://${DOMAINS[0]}/ from 127.0.0.1:${HTTPS_PORT}, trusting only Pebble's root CA, as curl would:`,
+    );
+    const rootPem = path.join(d, 'pebble-root.pem');
+    await writeFile(rootPem, await pebble.rootPem());
+    info(dim(`$ curl --cacert ${rootPem} --resolve ${DOMAINS[0]}:${HTTPS_PORT}:127.0.0.1 https://${DOMAINS[0]}/`));
+    const issued = new X509Certificate(await readFile(path.join(live, 'cert.pem'), 'utf8'));
+    const served = await fetchAfterReload(DOMAINS[0]!, HTTPS_PORT, await readFile(rootPem, 'utf8'), issued.serialNumber);
+    info(`HTTP ${served.status}: ${served.body}`);
+    info(`served certificate serial ${served.serial}, live/${CERT_NAME}/cert.pem serial ${issued.serialNumber}`);
+    if (served.status !== 200 || served.body !== GREETING || served.serial !== issued.serialNumber) {
+      process.stderr.write('demo: nginx does not serve the issued certificate over HTTPS\n');
+      return 1;
+    }
+    info('the certificate verifies against Pebble\'s root and is the one certbot saved.');
 
     step('Where everything is');
     info(`config:             ${configFile}`);
     info(`generated servers:  ${generated}`);
     info(`nginx:              ${nginx.confPath} (logs: ${path.dirname(nginx.errorLog)})`);
     info(`certificate:        ${live}/{fullchain,privkey,cert,chain}.pem`);
+    info(`stable paths:       ${path.join(d, 'certs', CERT_NAME)}/{fullchain,privkey}.pem`);
     info(`certbot logs:       ${dirs.logsDir}/letsencrypt.log`);
     info(`pebble logs:        ${pebble.logs.pebble}`);
     info(
@@ -345,7 +425,9 @@ async function main(): Promise<number> {
         : '(all of it is removed now; run with --keep to look around afterwards)',
     );
     process.stdout.write('\nOn a real host: drop `server` (Let\'s Encrypt is the default), write the gen-nginx\n');
-    process.stdout.write('output into /etc/nginx/conf.d/, and run `cert-wrap obtain -c site.yaml` from cron or a timer.\n');
+    process.stdout.write('output into /etc/nginx/conf.d/, run `cert-wrap obtain -c site.yaml` once, and install\n');
+    process.stdout.write('what `cert-wrap schedule -c site.yaml --cron` (or --systemd) prints: it runs\n');
+    process.stdout.write('`cert-wrap renew -c site.yaml` twice a day.\n');
     code = 0;
   } catch (err) {
     if (interrupted) return 130;

@@ -1,10 +1,10 @@
 /**
  * Reads a command's arguments with node:util's parseArgs, from the same
- * option specs that yargs renders for --help. yargs itself is loaded only to
- * show help: it would cost more than the rest of a no-op renewal.
+ * option specs that help.ts renders for --help.
  */
 import { parseArgs } from 'node:util';
 import { UsageError } from '../lib/errors.js';
+import { suggest } from '../lib/suggest.js';
 import type { CommandDef, OptionSpec } from './defs/types.js';
 
 /** Options every command takes. */
@@ -41,7 +41,7 @@ export function parseCommandArgs(def: CommandDef, argv: string[]): Record<string
       ),
     });
   } catch (err) {
-    throw usage((err as Error).message.replace(/\. To specify a positional argument.*$/s, '').replace(/^Unexpected argument/, 'unexpected argument'));
+    throw usage(parseArgsMessage((err as Error).message, Object.keys(specs)));
   }
   const args: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(specs)) {
@@ -58,4 +58,12 @@ export function parseCommandArgs(def: CommandDef, argv: string[]): Record<string
   }
   def.check?.(args);
   return args;
+}
+
+/** parseArgs' message, shorter, with "did you mean" for a mistyped option. */
+export function parseArgsMessage(message: string, names: readonly string[]): string {
+  const text = message.replace(/\. To specify a positional argument.*$/s, '').replace(/^Unexpected argument/, 'unexpected argument');
+  const unknown = /^Unknown option '--([^'=]+)'/.exec(text)?.[1];
+  const hint = unknown === undefined ? null : suggest(unknown, names);
+  return hint === null ? text : `${text} (did you mean "--${hint}"?)`;
 }

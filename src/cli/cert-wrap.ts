@@ -1,22 +1,15 @@
 /**
  * cert-wrap COMMAND: the operator's side. The arguments are read with
  * node:util parseArgs from the definitions in defs/; each command's code is
- * loaded only when that command runs, and yargs only to render --help.
+ * loaded only when that command runs, and help.ts only to render --help.
  */
 import { UsageError } from '../lib/errors.js';
+import { suggest } from '../lib/suggest.js';
 import { VERSION } from '../lib/version.js';
-import { parseCommandArgs } from './args.js';
-import { deployHookDef } from './defs/deploy-hook.js';
-import { bootstrapDef, planDef, renewDef, statusDef } from './defs/lifecycle.js';
-import { obtainDef } from './defs/obtain.js';
-import { preflightDef } from './defs/preflight.js';
-import { reloadDef } from './defs/reload.js';
-import { scheduleDef } from './defs/schedule.js';
+import { COMMON_OPTIONS, parseCommandArgs } from './args.js';
+import { COMMANDS } from './defs/index.js';
 import type { CommandDef } from './defs/types.js';
 import { runMain } from './run.js';
-
-/** In the order --help lists them. */
-export const COMMANDS: CommandDef[] = [obtainDef, preflightDef, renewDef, scheduleDef, statusDef, planDef, bootstrapDef, reloadDef, deployHookDef];
 
 const isHelp = (arg: string) => arg === '--help' || arg === '-h';
 
@@ -27,19 +20,30 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (first === undefined || isHelp(first) || (first === '--debug' && rest.length === 0)) {
-    await (await import('./help.js')).showHelp(COMMANDS, null);
+    await showHelp(null);
     if (first === undefined) throw new UsageError(`give a command: ${COMMANDS.map((c) => c.name).join(', ')}`);
     return 0;
   }
   const def = COMMANDS.find((c) => c.name === first);
-  if (!def) {
-    throw new UsageError(`unknown command ${JSON.stringify(first)}; the commands are ${COMMANDS.map((c) => c.name).join(', ')}\nRun "cert-wrap --help" for usage.`);
-  }
+  if (!def) throw unknownCommand(first);
   if (rest.some(isHelp)) {
-    await (await import('./help.js')).showHelp(COMMANDS, def);
+    await showHelp(def);
     return 0;
   }
   return def.run(parseCommandArgs(def, rest));
+}
+
+export function unknownCommand(word: string): UsageError {
+  const names = COMMANDS.map((c) => c.name);
+  const hint = word.startsWith('-') ? null : suggest(word, names);
+  const head = word.startsWith('-') ? `unknown option ${JSON.stringify(word)} before the command` : `unknown command ${JSON.stringify(word)}`;
+  return new UsageError(`${head}${hint ? ` (did you mean "${hint}"?)` : ''}; the commands are ${names.join(', ')}\nRun "cert-wrap --help" for usage.`);
+}
+
+async function showHelp(def: CommandDef | null): Promise<void> {
+  const help = await import('./help.js');
+  const page = def === null ? help.overviewPage(COMMANDS, COMMON_OPTIONS) : help.commandPage(def, COMMON_OPTIONS);
+  process.stdout.write(help.renderHelp(page, help.helpWidth()));
 }
 
 await runMain('cert-wrap', main);

@@ -1,5 +1,6 @@
 /** ajv's errors -> ConfigIssues with config paths and messages a person can act on. */
 import { type ConfigIssue, type PathPart, showValue } from '../lib/errors.js';
+import { suggest } from '../lib/suggest.js';
 import schema from './config.schema.json' with { type: 'json' };
 
 export interface AjvError {
@@ -97,32 +98,4 @@ function knownKeys(path: PathPart[]): string[] {
   let node: SchemaNode | undefined = schema as SchemaNode;
   for (const part of path) node = typeof part === 'number' ? node?.items : node?.properties?.[part];
   return Object.keys(node?.properties ?? {}).filter((k) => k !== '$schema');
-}
-
-/** The known key closest to a typo (edit distance at most 2, or a prefix). */
-function suggest(key: string, known: string[]): string | null {
-  let best: string | null = null;
-  let bestDistance = 3;
-  for (const candidate of known) {
-    const d = candidate.startsWith(key) || key.startsWith(candidate) ? 1 : distance(key, candidate);
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length]!;
 }

@@ -353,6 +353,15 @@ describe.skipIf(!ok)('cert-wrap obtain / reload against real certbot, nginx and 
     expect(countSighup(log) - sighupBeforeFirstRun, `error log:\n${log}`).toBe(1);
   });
 
+  it("c2. certbot saved cert-wrap's deploy hook in each renewal config, so a plain `certbot renew` runs it too", async () => {
+    for (const name of ['web', 'hooked']) {
+      const conf = await readFile(path.join(dirs.configDir, 'renewal', `${name}.conf`), 'utf8');
+      const hook = /^renew_hook = (.*)$/m.exec(conf)?.[1];
+      expect(hook, conf).toMatch(/\bcert-wrap\.js deploy-hook -c /);
+      expect(hook).toContain(siteConfig);
+    }
+  });
+
   it('d. a second run issues nothing, runs no deploy hook and does not reload nginx', async () => {
     need();
     const before = await settledWorkers();

@@ -36,3 +36,8 @@ export function writeConfig(text: string, name = 'site.yaml'): string {
   writeFileSync(file, text);
   return file;
 }
+
+/** The environment of a user's shell: without the npm_* variables of an npm that may have started the tests. */
+export function shellEnv(): Record<string, string> {
+  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && !/^npm_/i.test(e[0])));
+}

@@ -1,6 +1,6 @@
 import { type CommandDef, certOption, configOption, jsonOption, lockTimeoutOption, type OptionSpec, preflightOptions } from './types.js';
 
-const metricsOption: OptionSpec = { type: 'string', describe: 'also write Prometheus textfile-collector metrics to FILE (atomically)' };
+const metricsOption: OptionSpec = { type: 'string', arg: 'FILE', describe: 'also write Prometheus textfile-collector metrics to FILE (atomically)' };
 
 export const statusDef: CommandDef = {
   name: 'status',

@@ -8,11 +8,12 @@ export const preflightDef: CommandDef = {
     cert: certOption,
     resolve: {
       type: 'string',
+      arg: 'NAME:IP',
       array: true,
       describe: 'NAME:IP: connect to IP for NAME instead of asking DNS, like curl --resolve but without a port (IPv6 as NAME:[::1]); repeatable',
     },
     json: jsonOption,
-    timeout: { type: 'number', default: 10, describe: 'seconds to wait for each request' },
+    timeout: { type: 'number', arg: 'SECONDS', default: 10, describe: 'seconds to wait for each request' },
   },
   examples: [
     ['$0 preflight -c /etc/cert-wrap/site.yaml', 'check every name before cert-wrap obtain'],

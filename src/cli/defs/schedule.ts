@@ -4,11 +4,12 @@ import { type CommandDef, configOption, jsonOption } from './types.js';
 export const scheduleDef: CommandDef = {
   name: 'schedule',
   describe: 'print a crontab line (--cron) or a systemd service and timer (--systemd) running cert-wrap renew twice a day, at a minute fixed for this host',
+  usage: '-c CONFIG (--cron | --systemd) [options]',
   options: {
     config: configOption,
     cron: { type: 'boolean', describe: "print the line for root's crontab (and the /etc/cron.d variant)" },
     systemd: { type: 'boolean', describe: 'print cert-wrap-renew.service and cert-wrap-renew.timer' },
-    seed: { type: 'string', describe: 'choose the minute and hours from this string instead of the machine id and config path' },
+    seed: { type: 'string', arg: 'STRING', describe: 'choose the minute and hours from this string instead of the machine id and config path' },
     json: jsonOption,
   },
   check: (args) => {

@@ -1,0 +1,10 @@
+/** Every cert-wrap command, in the order --help lists them. */
+import { deployHookDef } from './deploy-hook.js';
+import { bootstrapDef, planDef, renewDef, statusDef } from './lifecycle.js';
+import { obtainDef } from './obtain.js';
+import { preflightDef } from './preflight.js';
+import { reloadDef } from './reload.js';
+import { scheduleDef } from './schedule.js';
+import type { CommandDef } from './types.js';
+
+export const COMMANDS: CommandDef[] = [obtainDef, preflightDef, renewDef, scheduleDef, statusDef, planDef, bootstrapDef, reloadDef, deployHookDef];
