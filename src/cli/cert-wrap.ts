@@ -6,6 +6,7 @@
 import { UsageError } from '../lib/errors.js';
 import { VERSION } from '../lib/version.js';
 import { parseCommandArgs } from './args.js';
+import { applyDef } from './defs/apply.js';
 import { deployHookDef } from './defs/deploy-hook.js';
 import { bootstrapDef, planDef, renewDef, statusDef } from './defs/lifecycle.js';
 import { obtainDef } from './defs/obtain.js';
@@ -16,7 +17,7 @@ import type { CommandDef } from './defs/types.js';
 import { runMain } from './run.js';
 
 /** In the order --help lists them. */
-export const COMMANDS: CommandDef[] = [obtainDef, preflightDef, renewDef, scheduleDef, statusDef, planDef, bootstrapDef, reloadDef, deployHookDef];
+export const COMMANDS: CommandDef[] = [applyDef, obtainDef, preflightDef, renewDef, scheduleDef, statusDef, planDef, bootstrapDef, reloadDef, deployHookDef];
 
 const isHelp = (arg: string) => arg === '--help' || arg === '-h';
 
