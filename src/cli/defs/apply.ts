@@ -5,9 +5,7 @@ export const DEFAULT_NGINX_CONF = '/etc/nginx/conf.d/cert-wrap.conf';
 
 export const applyDef: CommandDef = {
   name: 'apply',
-  describe:
-    'the first deploy and every later one: stable paths and placeholders, the nginx servers written to --nginx-conf, ' +
-    'nginx -t and reload, certbot for what is missing or due, reload; changes nothing when all is in place',
+  describe: 'deploy (the first time and every later one): placeholders, nginx servers, nginx -t and reload, certificates, reload',
   options: {
     config: configOption,
     'nginx-conf': {
@@ -23,7 +21,6 @@ export const applyDef: CommandDef = {
   examples: [
     ['$0 apply -c /etc/cert-wrap/site.yaml', 'deploy: servers, certificates, reloads'],
     ['$0 apply -c site.yaml --json | jq .changed', 'false when everything was in place'],
-    ['$0 apply -c site.yaml --nginx-conf /etc/nginx/sites-enabled/cert-wrap', 'a file your nginx.conf includes'],
   ],
   run: async (args) => (await import('../commands/apply.js')).apply(args as never),
 };
