@@ -8,6 +8,7 @@ import type { Config } from '../config/types.js';
 import { UsageError } from '../lib/errors.js';
 import { type DumpResult, dumpArgs, dumpConfiguration } from '../nginx/dump.js';
 import { type DumpedFile, fileFor, type IncludeSite, type IncludeVerdict, parseDump, whereIncluded } from '../nginx/includes.js';
+import { findNginxHost, type NginxHost } from '../nginx/host.js';
 import { findMaster, type MasterLookup } from '../nginx/master.js';
 import { nginxQuote } from '../nginx/quote.js';
 
@@ -20,18 +21,26 @@ export interface RunningNginx {
 }
 
 export interface IncludeCheckDeps {
-  findMaster(pidFile: string): MasterLookup;
+  /** The host's nginx; throws NginxHostError (exit 2) when there is none. */
+  findHost(config: Config): Promise<NginxHost>;
+  findMaster(host: NginxHost): MasterLookup;
   dump(binary: string, args: string[]): Promise<DumpResult>;
 }
 
-const defaultDeps: IncludeCheckDeps = { findMaster: (pidFile) => findMaster(pidFile), dump: dumpConfiguration };
+const defaultDeps: IncludeCheckDeps = {
+  findHost: (config) => findNginxHost(config),
+  findMaster: (host) => findMaster(host.pidFile, { binary: host.binary, euid: process.geteuid?.() ?? 0 }),
+  dump: dumpConfiguration,
+};
 
 /** Throws UsageError (exit 2, nothing written) unless the running nginx reads `serversFile` inside http { }. */
 export async function checkRunningNginx(config: Config, serversFile: string, deps: IncludeCheckDeps = defaultDeps): Promise<RunningNginx> {
-  const { binary, pidFile } = config.nginx;
-  const master = deps.findMaster(pidFile);
+  const host = await deps.findHost(config);
+  const binary = host.binary;
+  const master = deps.findMaster(host);
   if (!master.ok) {
-    throw new UsageError(`nothing done: apply needs the running nginx, and ${master.message} (start nginx, or set nginx.pid-file in ${config.sourceName})`);
+    const found = host.pidSource === 'nginx.pid-file' ? '' : ` (the pid file was found from ${host.pidSource})`;
+    throw new UsageError(`nothing done: apply needs the running nginx, and ${master.message}${found}: start nginx, or set nginx.pid-file in ${config.sourceName}`);
   }
   const dump = await deps.dump(binary, dumpArgs(config.nginx, master.args));
   if (dump.notFound) throw new UsageError(`nothing done: cannot run "${binary}" (install nginx, or set nginx.binary in ${config.sourceName})`);

@@ -5,11 +5,13 @@ import type { DumpResult } from '../../src/nginx/dump.js';
 import { writeConfig } from '../support/cli.js';
 
 const DUMP = '# configuration file /etc/nginx/nginx.conf:\nevents {}\nhttp { include /etc/nginx/conf.d/*.conf; }\n\n';
-const master = { ok: true as const, pid: 42, args: { confFile: null, prefix: null, errorLog: null, globals: 'daemon on; master_process on;' } };
+const master = { ok: true as const, pid: 42, uid: 0, cwd: '/', args: { confFile: null, prefix: null, errorLog: null, globals: 'daemon on; master_process on;' } };
+const host = { binary: '/usr/sbin/nginx', pidFile: '/run/nginx.pid', confFile: '/etc/nginx/nginx.conf', pidSource: 'pid directive in /etc/nginx/nginx.conf', confSource: 'nginx -V --conf-path' };
 
 function deps(over: Partial<DumpResult> = {}, lookup: ReturnType<IncludeCheckDeps['findMaster']> = master) {
   const calls: string[][] = [];
   const d: IncludeCheckDeps = {
+    findHost: async () => host,
     findMaster: () => lookup,
     dump: async (_binary, args) => {
       calls.push(args);
@@ -31,7 +33,10 @@ describe('checkRunningNginx', () => {
 
   it('no running master: exit 2 naming the pid file problem', async () => {
     const { d, calls } = deps({}, { ok: false, reason: 'pid-file-missing', message: 'pid file /run/nginx.pid does not exist' });
-    await expect(checkRunningNginx(config(), '/etc/nginx/conf.d/x.conf', d)).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining('pid file /run/nginx.pid does not exist') });
+    await expect(checkRunningNginx(config(), '/etc/nginx/conf.d/x.conf', d)).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringContaining('pid file /run/nginx.pid does not exist (the pid file was found from pid directive in /etc/nginx/nginx.conf)'),
+    });
     expect(calls).toEqual([]);
   });
 
