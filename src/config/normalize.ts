@@ -68,7 +68,7 @@ export function normalize(raw: RawConfig, sourcePath: string): Config {
     nginx: {
       listen: listen.map((l) => rules.canonicalListen(l.replace(/ +/g, ' '))),
       httpsListen: httpsListen.map((l) => rules.canonicalListen(l.replace(/ +/g, ' '))),
-      pidFile: raw.nginx?.['pid-file'] ?? DEFAULTS.pidFile,
+      pidFile: raw.nginx?.['pid-file'] ?? null,
       binary: raw.nginx?.binary ?? DEFAULTS.nginxBinary,
       confFile: raw.nginx?.['conf-file'] ?? null,
       prefix: raw.nginx?.prefix ?? null,

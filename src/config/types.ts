@@ -80,7 +80,8 @@ export interface Location {
 export interface NginxSettings {
   listen: string[];
   httpsListen: string[];
-  pidFile: string;
+  /** null: found the way nginx finds it (src/nginx/host.ts). */
+  pidFile: string | null;
   binary: string;
   /** For `nginx -t` before a reload; null: what the running master was started with. */
   confFile: string | null;
@@ -123,7 +124,6 @@ export const DEFAULTS = {
   httpsListen: ['443', '[::]:443'],
   certsDir: '/etc/cert-wrap/certs',
   deployMode: 0o600,
-  pidFile: '/var/run/nginx/pid',
   nginxBinary: 'nginx',
   defaultLocation: { uri: '/', body: ['return 301 https://$host$request_uri;'] },
 } as const;

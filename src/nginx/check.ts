@@ -48,3 +48,16 @@ export async function checkWithNginx(binary: string, servers: string, label: str
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * nginx's "cannot load certificate" for a stable path of certs-dir means the
+ * paths were never made: say which command makes them, not only what failed.
+ */
+export function missingCertificateHint(message: string, certsDir: string, configFile: string): string {
+  const m = /cannot load certificate(?: key)? "([^"]+)"/.exec(message);
+  if (!m || !m[1]!.startsWith(`${certsDir.replace(/\/$/, '')}/`)) return '';
+  return (
+    `\n${m[1]} does not exist yet: the HTTPS servers need their stable certificate paths first.` +
+    ` Run "cert-wrap bootstrap -c ${configFile}" (placeholders until the first issuance), or "cert-wrap apply -c ${configFile}" for the whole first deploy.`
+  );
+}

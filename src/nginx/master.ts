@@ -1,26 +1,51 @@
 /**
- * Who the pid file names. A stale pid file must never lead to signalling an
- * unrelated process: the pid is used only when /proc says it is an nginx master.
+ * Who the pid file names. A stale or planted pid file must never lead to
+ * signalling another process: the pid is used only when /proc shows the nginx
+ * binary itself (/proc/PID/exe is the same file as the nginx cert-wrap runs),
+ * owned by root (or by this user, when cert-wrap does not run as root), whose
+ * title says master, and whose command line can be read as nginx reads it.
+ * The title alone proves nothing: any process can set it.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync, statSync } from 'node:fs';
 import { NotRegularFileError, readRegularFile } from '../lib/read-regular.js';
+import { MASTER_TITLE, type MasterArgs, parseMasterTitle } from './master-args.js';
+
+export type { MasterArgs } from './master-args.js';
+
+export type MasterReason =
+  | 'pid-file-missing'
+  | 'pid-file-unreadable'
+  | 'pid-file-empty'
+  | 'pid-not-a-number'
+  | 'not-running'
+  | 'needs-root'
+  | 'not-nginx'
+  | 'not-master'
+  | 'foreign-owner'
+  | 'args-unreadable';
 
 /** A pid file holds a number and a newline; a larger one is not a pid file. */
 const MAX_PID_FILE_BYTES = 4096;
 
 export type MasterLookup =
-  | { ok: true; pid: number; args: MasterArgs }
-  | { ok: false; reason: 'pid-file-missing' | 'pid-file-unreadable' | 'pid-file-empty' | 'pid-not-a-number' | 'not-running' | 'not-nginx' | 'not-master'; message: string };
+  | { ok: true; pid: number; args: MasterArgs; uid: number; cwd: string | null }
+  | { ok: false; reason: MasterReason; message: string };
 
-/** The -c/-p/-e/-g the master was started with, as far as its process title tells. */
-export interface MasterArgs {
-  confFile: string | null;
-  prefix: string | null;
-  errorLog: string | null;
-  globals: string | null;
+export interface MasterCheck {
+  /** The nginx binary cert-wrap runs (absolute). */
+  binary: string;
+  /** Who cert-wrap runs as (process.geteuid()). */
+  euid: number;
+  procRoot?: string;
 }
 
-export function findMaster(pidFile: string, procRoot = '/proc'): MasterLookup {
+export function findMaster(pidFile: string, check: MasterCheck): MasterLookup {
+  const pid = readPid(pidFile);
+  if (!pid.ok) return pid;
+  return inspectProcess(pidFile, pid.pid, check);
+}
+
+function readPid(pidFile: string): { ok: true; pid: number } | { ok: false; reason: MasterReason; message: string } {
   let text: string;
   try {
     text = readRegularFile(pidFile, { maxBytes: MAX_PID_FILE_BYTES }).toString('utf8');
@@ -37,43 +62,82 @@ export function findMaster(pidFile: string, procRoot = '/proc'): MasterLookup {
   if (!/^[0-9]{1,10}$/.test(trimmed) || Number(trimmed) < 2) {
     return { ok: false, reason: 'pid-not-a-number', message: `pid file ${pidFile} does not hold a process id: ${JSON.stringify(trimmed.slice(0, 40))}` };
   }
-  const pid = Number(trimmed);
-  let comm: string;
-  let cmdline: string;
-  try {
-    comm = readFileSync(`${procRoot}/${pid}/comm`, 'utf8').trim();
-    cmdline = readFileSync(`${procRoot}/${pid}/cmdline`, 'utf8');
-    const state = readFileSync(`${procRoot}/${pid}/stat`, 'utf8');
-    if (state.slice(state.lastIndexOf(')') + 2).startsWith('Z')) throw new Error('zombie');
-  } catch {
-    return { ok: false, reason: 'not-running', message: `pid file ${pidFile} names process ${pid}, which is not running (a stale pid file): nothing to reload` };
-  }
-  const title = cmdline.replace(/\0+$/, '').split('\0').join(' ');
-  if (comm !== 'nginx' || !title.startsWith('nginx: ')) {
-    return { ok: false, reason: 'not-nginx', message: `pid file ${pidFile} names process ${pid} (${JSON.stringify(comm)}), which is not nginx: refusing to signal it` };
-  }
-  if (!title.startsWith('nginx: master process')) {
-    return { ok: false, reason: 'not-master', message: `pid file ${pidFile} names process ${pid}, which is an nginx ${title.slice(7).split(' ')[0]} process, not the master: refusing to signal it` };
-  }
-  return { ok: true, pid, args: parseMasterTitle(title) };
+  return { ok: true, pid: Number(trimmed) };
 }
 
-/** "nginx: master process /usr/sbin/nginx -c /etc/nginx/nginx.conf -p /x/" -> its flags. */
-export function parseMasterTitle(title: string): MasterArgs {
-  const words = title.replace(/^nginx: master process\s*/, '').split(' ').slice(1);
-  const args: MasterArgs = { confFile: null, prefix: null, errorLog: null, globals: null };
-  const keys: Record<string, keyof MasterArgs> = { '-c': 'confFile', '-p': 'prefix', '-e': 'errorLog', '-g': 'globals' };
-  for (let i = 0; i < words.length; i++) {
-    const key = keys[words[i]!];
-    if (!key) continue;
-    if (key === 'globals') {
-      // -g takes the rest up to the next flag (its directives contain spaces).
-      const rest: string[] = [];
-      while (i + 1 < words.length && !/^-[cpegq]$/.test(words[i + 1]!)) rest.push(words[++i]!);
-      args.globals = rest.join(' ');
-    } else if (i + 1 < words.length) {
-      args[key] = words[++i]!;
+function inspectProcess(pidFile: string, pid: number, check: MasterCheck): MasterLookup {
+  const proc = `${check.procRoot ?? '/proc'}/${pid}`;
+  const names = `pid file ${pidFile} names process ${pid}`;
+  let comm: string;
+  let title: string;
+  let uid: number;
+  try {
+    comm = readFileSync(`${proc}/comm`, 'utf8').trim();
+    title = readFileSync(`${proc}/cmdline`, 'utf8').replace(/\0+$/, '').split('\0').join(' ');
+    uid = ownerOf(readFileSync(`${proc}/status`, 'utf8'));
+    const state = readFileSync(`${proc}/stat`, 'utf8');
+    if (state.slice(state.lastIndexOf(')') + 2).startsWith('Z')) throw new Error('zombie');
+  } catch {
+    return { ok: false, reason: 'not-running', message: `${names}, which is not running (a stale pid file): nothing to reload` };
+  }
+  const exe = sameFile(`${proc}/exe`, check.binary);
+  if (exe === 'denied' || (check.euid !== 0 && uid !== check.euid)) {
+    return {
+      ok: false,
+      reason: 'needs-root',
+      message: `${names}, which belongs to uid ${uid}: cert-wrap runs as uid ${check.euid} and may not inspect or signal it; run it as root (or as the user nginx's master runs as)`,
+    };
+  }
+  if (exe !== 'same') {
+    return { ok: false, reason: 'not-nginx', message: `${names} (${JSON.stringify(comm)}), which is not nginx: refusing to signal it (it runs ${exe}, not ${check.binary})` };
+  }
+  if (!title.startsWith(MASTER_TITLE)) {
+    const role = title.startsWith('nginx: ') ? `an nginx ${title.slice(7).split(' ')[0]} process` : 'not titled as one';
+    return { ok: false, reason: 'not-master', message: `${names}, which is ${role}, not the master: refusing to signal it` };
+  }
+  if (uid !== 0 && uid !== check.euid) {
+    return { ok: false, reason: 'foreign-owner', message: `${names}, an nginx master owned by uid ${uid}, not by root: refusing to signal another user's nginx` };
+  }
+  const parsed = parseMasterTitle(title);
+  if (!parsed.ok) {
+    return {
+      ok: false,
+      reason: 'args-unreadable',
+      message: `cannot tell which configuration nginx (pid ${pid}) runs from its command line (${parsed.reason}): ${JSON.stringify(title)}; set nginx.conf-file (and nginx.prefix) to the -c and -p it was started with`,
+    };
+  }
+  return { ok: true, pid, args: parsed.args, uid, cwd: cwdOf(proc) };
+}
+
+/** The uid from /proc/PID/status ("Uid:\treal\teffective\tsaved\tfs"); -1 when real and effective differ. */
+function ownerOf(status: string): number {
+  const line = /^Uid:\s+(\d+)\s+(\d+)/m.exec(status);
+  if (!line) throw new Error('no Uid line');
+  return line[1] === line[2] ? Number(line[1]) : -1;
+}
+
+/** 'same' when the process runs `binary` (same device and inode), 'denied', or what it runs. */
+function sameFile(exeLink: string, binary: string): 'same' | 'denied' | string {
+  try {
+    const running = statSync(exeLink);
+    const wanted = statSync(binary);
+    if (running.dev === wanted.dev && running.ino === wanted.ino) return 'same';
+    return readlinkSync(exeLink);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM') return 'denied';
+    try {
+      return readlinkSync(exeLink);
+    } catch {
+      return 'an unknown program';
     }
   }
-  return args;
+}
+
+function cwdOf(proc: string): string | null {
+  try {
+    return readlinkSync(`${proc}/cwd`);
+  } catch {
+    return null;
+  }
 }

@@ -4,7 +4,7 @@ import { type ReloadResult, reloadNginx } from './reload.js';
 
 /** Reload nginx; on success, nothing is pending any more. */
 export async function reloadPending(config: Config): Promise<ReloadResult> {
-  const result = await reloadNginx(config.nginx);
+  const result = await reloadNginx(config);
   if (result.ok) clearPendingReload(config.certsDir);
   return result;
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -69,6 +69,16 @@ describe.skipIf(!ok)('the real nginx -t', () => {
     const r = await runBin(bins.genNginx, [join(repoRoot, 'examples', 'site.yaml'), '--check']);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain('server_name bar.example.org;');
+  });
+
+  it('gen-nginx --check before bootstrap says which command makes the certificate files', async () => {
+    const file = writeConfig('certificates:\n  - domains: [a.org]\n    https: true\n');
+    const certsDir = join(file, '..', 'certs');
+    writeFileSync(file, `certs-dir: ${certsDir}\ncertificates:\n  - domains: [a.org]\n    https: true\n`);
+    const r = await runBin(bins.genNginx, [file, '--check']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain(`cannot load certificate "${certsDir}/a.org/fullchain.pem"`);
+    expect(r.stderr).toContain(`Run "cert-wrap bootstrap -c ${file}" (placeholders until the first issuance), or "cert-wrap apply -c ${file}"`);
   });
 
   it('a missing nginx binary is a clear error', async () => {

@@ -5,11 +5,10 @@
  * nothing is due, no certbot process is started at all.
  */
 import type { CertReport } from '../../certbot/obtain.js';
-import { planObtain } from '../../certbot/obtain.js';
+import { notDue, planRenewal } from '../../certbot/renewal-plan.js';
 import { loadConfigCached } from '../../config/cached.js';
-import { InspectionCache } from '../../lifecycle/inspect-cache.js';
 import { reloadIfPending } from '../../nginx/reload-pending.js';
-import { type CertStatus, statusOf } from '../../lifecycle/status.js';
+import { statusOf } from '../../lifecycle/status.js';
 import { useColor } from '../color.js';
 import { formatTable, type RunSummary } from '../summary.js';
 import { ownDeployHook, selectCertificates } from './obtain.js';
@@ -44,12 +43,7 @@ export async function renew(args: RenewArgs): Promise<number> {
   const progress = newProgress(config);
   // Decide under the lock: a run that waited for another one sees what that one renewed.
   const outcome = await underLock(config, args.lockTimeout, progress, async () => {
-    const reader = InspectionCache.open();
-    const statuses = statusOf(config, certs, new Date(), reader);
-    reader.save();
-    const plan = statuses
-      .filter((s) => s.decision.action !== 'none' && s.decision.action !== 'unknown')
-      .flatMap((s) => planObtain(config, [s.cert], { deployHook, dryRun: args.dryRun, forceRenewal: s.decision.action === 'renew' }));
+    const { statuses, plan } = planRenewal(config, certs, { deployHook, dryRun: args.dryRun });
     let ran: CertReport[] = [];
     let reload: RunSummary['reload'] | null = null;
     if (plan.length > 0) checkBeforeRunning(config, plan.map((p) => p.cert));
@@ -82,9 +76,4 @@ export async function renew(args: RenewArgs): Promise<number> {
   if (args.metrics) writeMetrics(args.metrics, statusOf(config, certs, now), config.certsDir, now);
   process.stdout.write(args.json ? `${JSON.stringify(summary, null, 2)}\n` : formatTable(summary, useColor(process.stdout)));
   return summary.ok ? 0 : 1;
-}
-
-function notDue(s: CertStatus): CertReport {
-  if (s.decision.action === 'unknown') return { name: s.cert.name, domains: s.cert.domains, outcome: 'failed', class: 'other', reason: s.decision.reason, seconds: 0 };
-  return { name: s.cert.name, domains: s.cert.domains, outcome: 'unchanged', class: null, reason: `not due: ${s.decision.reason}`, seconds: 0 };
 }
