@@ -4,11 +4,13 @@
  * is cleared only after a reload succeeded. A run killed between the issuance
  * and the reload leaves it behind, and the next run of any kind reloads.
  */
-import { appendFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Set by `obtain`/`renew` for the certbot runs they start: the deploy hook then leaves the reload to them. */
 export const DEFER_RELOAD_ENV = 'CERT_WRAP_DEFER_RELOAD';
+/** Its value under --no-reload: something else reloads nginx, so no reload is recorded as pending. */
+export const NO_RELOAD = 'no-reload';
 
 export function pendingReloadPath(certsDir: string): string {
   return join(certsDir, 'reload-pending');
@@ -25,6 +27,15 @@ export function pendingReload(certsDir: string): string[] {
     return [...new Set(readFileSync(pendingReloadPath(certsDir), 'utf8').split('\n').filter(Boolean))];
   } catch {
     return [];
+  }
+}
+
+/** When the pending reload was last recorded, or null. */
+export function pendingSince(certsDir: string): Date | null {
+  try {
+    return statSync(pendingReloadPath(certsDir)).mtime;
+  } catch {
+    return null;
   }
 }
 

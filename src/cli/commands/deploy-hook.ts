@@ -11,7 +11,7 @@ import type { Certificate, Config } from '../../config/types.js';
 import { UsageError } from '../../lib/errors.js';
 import { deployCopies, describeCopy } from '../../deploy/copy.js';
 import { switchToLineage } from '../../lifecycle/bootstrap.js';
-import { DEFER_RELOAD_ENV, markReloadPending } from '../../lifecycle/pending-reload.js';
+import { DEFER_RELOAD_ENV, markReloadPending, NO_RELOAD } from '../../lifecycle/pending-reload.js';
 import { reloadPending } from '../../nginx/reload-pending.js';
 
 export async function deployHook(args: { config: string }): Promise<number> {
@@ -32,6 +32,10 @@ export async function deployHook(args: { config: string }): Promise<number> {
   } else if (!cert) say(`lineage ${name} is not in ${config.sourceName}: no certificate deploy-hook to run`);
   else failed = !(await deployCertificate(config, cert, lineage, say));
 
+  if (process.env[DEFER_RELOAD_ENV] === NO_RELOAD) {
+    say('nginx is not reloaded by cert-wrap (--no-reload)');
+    return failed ? 1 : 0;
+  }
   // Recorded first, so that the need to reload survives a crash from here on.
   markReloadPending(config.certsDir, name);
   if (process.env[DEFER_RELOAD_ENV]) {

@@ -11,7 +11,7 @@ import { UsageError } from '../../lib/errors.js';
 import { useColor } from '../color.js';
 import { formatTable, type RunSummary } from '../summary.js';
 import { bootstrapCertificates } from './bootstrap.js';
-import { checkBeforeRunning, holdBackUnreachable, inPlanOrder, newProgress, runSession, underLock } from './session.js';
+import { checkBeforeRunning, checkReloadBeforeRunning, holdBackUnreachable, inPlanOrder, newProgress, runSession, underLock } from './session.js';
 
 export interface ObtainArgs {
   config: string;
@@ -22,6 +22,7 @@ export interface ObtainArgs {
   lockTimeout: number;
   preflight: boolean;
   resolve?: string[];
+  reload: boolean;
 }
 
 export async function obtain(args: ObtainArgs): Promise<number> {
@@ -33,11 +34,12 @@ export async function obtain(args: ObtainArgs): Promise<number> {
     return 0;
   }
   checkBeforeRunning(config, certs);
+  await checkReloadBeforeRunning(config, args.reload);
   const progress = newProgress(config);
   const { session, certificates } = await underLock(config, args.lockTimeout, progress, async () => {
     if (!args.dryRun) await bootstrapCertificates(config, certs);
     const checked = await holdBackUnreachable(config, plan, args, progress);
-    const session = await runSession(config, checked.plan, progress);
+    const session = await runSession(config, checked.plan, progress, { reload: args.reload });
     return { session, certificates: inPlanOrder(plan, session.reports, checked.heldBack) };
   });
   if (session.interruptedExit !== null) return session.interruptedExit;
