@@ -42,7 +42,12 @@ export async function checkRunningNginx(config: Config, serversFile: string, dep
     const found = host.pidSource === 'nginx.pid-file' ? '' : ` (the pid file was found from ${host.pidSource})`;
     throw new UsageError(`nothing done: apply needs the running nginx, and ${master.message}${found}: start nginx, or set nginx.pid-file in ${config.sourceName}`);
   }
-  const dump = await deps.dump(binary, dumpArgs(config.nginx, master.args));
+  if (master.args === null && config.nginx.confFile === null) {
+    // Never guess: a wrong guess checks one configuration while nginx runs another.
+    throw new UsageError(`nothing done: cannot tell which configuration nginx (pid ${master.pid}) runs: its command line cannot be read as nginx reads it (${master.unreadable}); set nginx.conf-file (and nginx.prefix) to the -c and -p it was started with`);
+  }
+  const started = master.args ?? { confFile: null, prefix: null, errorLog: null, globals: null };
+  const dump = await deps.dump(binary, dumpArgs(config.nginx, started));
   if (dump.notFound) throw new UsageError(`nothing done: cannot run "${binary}" (install nginx, or set nginx.binary in ${config.sourceName})`);
   if (!dump.ok) {
     throw new UsageError(

@@ -7,6 +7,8 @@ export interface ReloadReport {
   attempted: boolean;
   ok: boolean;
   message: string;
+  /** --no-reload: something else reloads nginx. */
+  skipped?: boolean;
 }
 
 export interface RunSummary {
@@ -28,7 +30,7 @@ export function formatTable(summary: RunSummary, color: boolean): string {
     return row[2]!.startsWith('failed') ? c.red : row[2] === 'issued' ? c.green : null;
   };
   const lines = [formatColumns(['NAME', 'DOMAINS', 'OUTCOME', 'REASON'], rows, paintOutcome).trimEnd()];
-  if (summary.reload.attempted || !summary.reload.ok) {
+  if (summary.reload.attempted || summary.reload.skipped || !summary.reload.ok) {
     lines.push('', summary.reload.ok ? summary.reload.message : c.red(summary.reload.message));
   }
   const failed = summary.certificates.filter((r) => r.outcome === 'failed').length;

@@ -8,13 +8,15 @@
  * link, a FIFO or another user's file planted at its name; such an entry is
  * not ours and is replaced.
  */
-import { closeSync, constants, fstatSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { readRegularFile } from '../lib/read-regular.js';
 import { MAX_OWN_FILE_BYTES, RELOAD_PENDING_FILE } from './paths.js';
 
 /** Set by `obtain`/`renew` for the certbot runs they start: the deploy hook then leaves the reload to them. */
 export const DEFER_RELOAD_ENV = 'CERT_WRAP_DEFER_RELOAD';
+/** Its value under --no-reload: something else reloads nginx, so no reload is recorded as pending. */
+export const NO_RELOAD = 'no-reload';
 
 export function pendingReloadPath(certsDir: string): string {
   return join(certsDir, RELOAD_PENDING_FILE);
@@ -32,6 +34,15 @@ export function pendingReload(certsDir: string): string[] {
     return [...new Set(text.split('\n').filter(Boolean))];
   } catch {
     return [];
+  }
+}
+
+/** When the pending reload was last recorded, or null. */
+export function pendingSince(certsDir: string): Date | null {
+  try {
+    return lstatSync(pendingReloadPath(certsDir)).mtime;
+  } catch {
+    return null;
   }
 }
 

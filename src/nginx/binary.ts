@@ -3,6 +3,7 @@
  * lacks it (cron's PATH is /usr/bin:/bin), the directories nginx is installed
  * in by distributions and by nginx's own `make install`.
  */
+import { existsSync } from 'node:fs';
 import { which } from '../lib/which.js';
 
 export const NGINX_SBIN_DIRS = ['/usr/sbin', '/usr/local/sbin', '/usr/local/nginx/sbin'] as const;
@@ -13,7 +14,9 @@ export type BinaryLookup = { ok: true; path: string } | { ok: false; message: st
 export function findNginxBinary(command: string, path = process.env.PATH ?? ''): BinaryLookup {
   if (command.includes('/')) {
     const found = which(command);
-    return found ? { ok: true, path: found } : { ok: false, message: `nginx.binary ${JSON.stringify(command)} is not an executable file` };
+    if (found) return { ok: true, path: found };
+    const what = existsSync(command) ? 'is not an executable file' : 'was not found';
+    return { ok: false, message: `${JSON.stringify(command)} ${what} (install nginx, or set nginx.binary in the config)` };
   }
   const onPath = which(command, path);
   if (onPath) return { ok: true, path: onPath };

@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { findNginxBinary } from './binary.js';
 import { nginxQuote } from './quote.js';
 
 export type CheckResult = { ok: true } | { ok: false; message: string };
@@ -26,7 +27,10 @@ export function testHarnessConfig(dir: string, include: string): string {
 }
 
 /** Run the real `nginx -t` on `servers` (text of server blocks); `label` names it in messages. */
-export async function checkWithNginx(binary: string, servers: string, label: string): Promise<CheckResult> {
+export async function checkWithNginx(command: string, servers: string, label: string): Promise<CheckResult> {
+  const found = findNginxBinary(command);
+  if (!found.ok) return { ok: false, message: `cannot run nginx: ${found.message}` };
+  const binary = found.path;
   const dir = mkdtempSync(join(tmpdir(), 'gen-nginx-check-'));
   try {
     const include = join(dir, 'servers.conf');

@@ -21,14 +21,21 @@ export type MasterReason =
   | 'needs-root'
   | 'not-nginx'
   | 'not-master'
-  | 'foreign-owner'
-  | 'args-unreadable';
+  | 'foreign-owner';
 
 /** A pid file holds a number and a newline; a larger one is not a pid file. */
 const MAX_PID_FILE_BYTES = 4096;
 
 export type MasterLookup =
-  | { ok: true; pid: number; args: MasterArgs; uid: number; cwd: string | null }
+  | {
+      ok: true;
+      pid: number;
+      /** null when its command line cannot be read as nginx reads it: `unreadable` says why. */
+      args: MasterArgs | null;
+      unreadable: string | null;
+      uid: number;
+      cwd: string | null;
+    }
   | { ok: false; reason: MasterReason; message: string };
 
 export interface MasterCheck {
@@ -58,7 +65,7 @@ function readPid(pidFile: string): { ok: true; pid: number } | { ok: false; reas
     return { ok: false, reason: 'pid-file-unreadable', message: `cannot read pid file ${pidFile}: ${code ?? String(err)}` };
   }
   const trimmed = text.trim();
-  if (trimmed === '') return { ok: false, reason: 'pid-file-empty', message: `pid file ${pidFile} is empty` };
+  if (trimmed === '') return { ok: false, reason: 'pid-file-empty', message: `pid file ${pidFile} is empty: is nginx running? (nginx -t leaves an empty pid file behind when it is not)` };
   if (!/^[0-9]{1,10}$/.test(trimmed) || Number(trimmed) < 2) {
     return { ok: false, reason: 'pid-not-a-number', message: `pid file ${pidFile} does not hold a process id: ${JSON.stringify(trimmed.slice(0, 40))}` };
   }
@@ -99,14 +106,8 @@ function inspectProcess(pidFile: string, pid: number, check: MasterCheck): Maste
     return { ok: false, reason: 'foreign-owner', message: `${names}, an nginx master owned by uid ${uid}, not by root: refusing to signal another user's nginx` };
   }
   const parsed = parseMasterTitle(title);
-  if (!parsed.ok) {
-    return {
-      ok: false,
-      reason: 'args-unreadable',
-      message: `cannot tell which configuration nginx (pid ${pid}) runs from its command line (${parsed.reason}): ${JSON.stringify(title)}; set nginx.conf-file (and nginx.prefix) to the -c and -p it was started with`,
-    };
-  }
-  return { ok: true, pid, args: parsed.args, uid, cwd: cwdOf(proc) };
+  const unreadable = parsed.ok ? null : `${parsed.reason}: ${JSON.stringify(title)}`;
+  return { ok: true, pid, args: parsed.ok ? parsed.args : null, unreadable, uid, cwd: cwdOf(proc) };
 }
 
 /** The uid from /proc/PID/status ("Uid:\treal\teffective\tsaved\tfs"); -1 when real and effective differ. */

@@ -52,9 +52,19 @@ export async function checkReloadable(config: Config, deps: ReloadDeps = default
   }
   const master = findMaster(host.pidFile, { binary: host.binary, euid: deps.euid, procRoot: deps.procRoot });
   if (!master.ok) return { ok: false, reason: master.reason, message: withPidSource(master, host) };
-  const args = testArgs(config.nginx, master.args);
+  if (master.args === null && config.nginx.confFile === null) {
+    // Never guess: a wrong guess tests one configuration and reloads another.
+    return {
+      ok: false,
+      reason: 'args-unreadable',
+      message: `cannot tell which configuration nginx (pid ${master.pid}) runs: its command line cannot be read as nginx reads it (${master.unreadable}); set nginx.conf-file (and nginx.prefix) to the -c and -p it was started with`,
+    };
+  }
+  // With nginx.conf-file set, an unreadable command line leaves the settings alone to say what nginx runs.
+  const started = master.args ?? { confFile: null, prefix: null, errorLog: null, globals: null };
+  const args = testArgs(config.nginx, started);
   // A relative -p is relative to where the master was started: its working directory.
-  const prefix = config.nginx.prefix ?? master.args.prefix;
+  const prefix = config.nginx.prefix ?? started.prefix;
   const relative = prefix !== null && !prefix.startsWith('/');
   if (relative && master.cwd === null) {
     return { ok: false, reason: 'args-unreadable', message: `nginx (pid ${master.pid}) was started with the relative prefix -p ${prefix} from a directory cert-wrap cannot see: set nginx.prefix` };

@@ -5,7 +5,7 @@ import type { DumpResult } from '../../src/nginx/dump.js';
 import { writeConfig } from '../support/cli.js';
 
 const DUMP = '# configuration file /etc/nginx/nginx.conf:\nevents {}\nhttp { include /etc/nginx/conf.d/*.conf; }\n\n';
-const master = { ok: true as const, pid: 42, uid: 0, cwd: '/', args: { confFile: null, prefix: null, errorLog: null, globals: 'daemon on; master_process on;' } };
+const master = { ok: true as const, pid: 42, uid: 0, cwd: '/', unreadable: null, args: { confFile: null, prefix: null, errorLog: null, globals: 'daemon on; master_process on;' } };
 const host = { binary: '/usr/sbin/nginx', pidFile: '/run/nginx.pid', confFile: '/etc/nginx/nginx.conf', pidSource: 'pid directive in /etc/nginx/nginx.conf', confSource: 'nginx -V --conf-path' };
 
 function deps(over: Partial<DumpResult> = {}, lookup: ReturnType<IncludeCheckDeps['findMaster']> = master) {

@@ -21,7 +21,7 @@ const calls = (log: string) => (existsSync(log) ? readFileSync(log, 'utf8').trim
 describe('cert-wrap obtain (certbot replaced by a stand-in)', () => {
   it('--print prints the certbot commands, shell-quoted, and starts nothing', async () => {
     const s = setup('  - domains: [a.example.org]\n  - name: two\n    domains: [b.example.org]\n');
-    const r = await runBin(bins.certWrap, ['obtain', '--no-preflight', '-c', s.file, '--print'], { env: s.env });
+    const r = await runBin(bins.certWrap, ['obtain', '--no-preflight', '--no-reload', '-c', s.file, '--print'], { env: s.env });
     expect(r.exitCode).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(2);
@@ -32,7 +32,7 @@ describe('cert-wrap obtain (certbot replaced by a stand-in)', () => {
 
   it('runs certificates in order, one failure does not stop the others, exit 1, JSON summary', async () => {
     const s = setup('  - domains: [a.example.org]\n  - name: fail-one\n    domains: [f.example.org]\n  - name: last\n    domains: [c.example.org]\n');
-    const r = await runBin(bins.certWrap, ['obtain', '--no-preflight', '-c', s.file, '--json'], { env: s.env });
+    const r = await runBin(bins.certWrap, ['obtain', '--no-preflight', '--no-reload', '-c', s.file, '--json'], { env: s.env });
     expect(r.exitCode).toBe(1);
     const summary = JSON.parse(r.stdout) as { ok: boolean; certificates: { name: string; outcome: string; class: string | null; reason: string | null }[] };
     expect(summary.ok).toBe(false);
@@ -50,7 +50,7 @@ describe('cert-wrap obtain (certbot replaced by a stand-in)', () => {
 
   it('a table for people, without colors under NO_COLOR', async () => {
     const s = setup('  - domains: [a.example.org]\n');
-    const r = await runBin(bins.certWrap, ['obtain', '--no-preflight', '-c', s.file], { env: { ...s.env, NO_COLOR: '1', FORCE_COLOR: '' } });
+    const r = await runBin(bins.certWrap, ['obtain', '--no-preflight', '--no-reload', '-c', s.file], { env: { ...s.env, NO_COLOR: '1', FORCE_COLOR: '' } });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/^NAME +DOMAINS +OUTCOME +REASON\na\.example\.org +a\.example\.org +issued\n/);
     expect(r.stdout).toContain('All certificates OK.');
@@ -59,18 +59,18 @@ describe('cert-wrap obtain (certbot replaced by a stand-in)', () => {
 
   it('--cert limits the run; an unknown name is a usage error', async () => {
     const s = setup('  - domains: [a.example.org]\n  - name: two\n    domains: [b.example.org]\n');
-    const r = await runBin(bins.certWrap, ['obtain', '--no-preflight', '-c', s.file, '--cert', 'two', '--json'], { env: s.env });
+    const r = await runBin(bins.certWrap, ['obtain', '--no-preflight', '--no-reload', '-c', s.file, '--cert', 'two', '--json'], { env: s.env });
     expect(r.exitCode).toBe(0);
     expect(calls(s.log)).toHaveLength(1);
     expect(calls(s.log)[0]).toContain('--cert-name two');
-    const bad = await runBin(bins.certWrap, ['obtain', '--no-preflight', '-c', s.file, '--cert', 'nope'], { env: s.env });
+    const bad = await runBin(bins.certWrap, ['obtain', '--no-preflight', '--no-reload', '-c', s.file, '--cert', 'nope'], { env: s.env });
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toBe('cert-wrap: --cert "nope": no such certificate in site.yaml (known: a.example.org, two)\n');
   });
 
   it('--dry-run passes certbot --dry-run', async () => {
     const s = setup('  - domains: [a.example.org]\n');
-    await runBin(bins.certWrap, ['obtain', '--no-preflight', '-c', s.file, '--dry-run'], { env: s.env });
+    await runBin(bins.certWrap, ['obtain', '--no-preflight', '--no-reload', '-c', s.file, '--dry-run'], { env: s.env });
     expect(calls(s.log)[0]).toMatch(/ --dry-run$/);
   });
 
@@ -83,7 +83,7 @@ describe('cert-wrap obtain (certbot replaced by a stand-in)', () => {
     const s = setup(certs);
     if (extra) writeFileSync(s.file, readFileSync(s.file, 'utf8').replace(`certbot: ${fake}\n`, extra));
     if (action === 'rm') rmSync(join(s.dir, 'webroot'), { recursive: true });
-    const r = await runBin(bins.certWrap, ['obtain', '--no-preflight', '-c', s.file], { env: s.env });
+    const r = await runBin(bins.certWrap, ['obtain', '--no-preflight', '--no-reload', '-c', s.file], { env: s.env });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain(message);
     expect(calls(s.log)).toEqual([]);
@@ -91,19 +91,19 @@ describe('cert-wrap obtain (certbot replaced by a stand-in)', () => {
 
   it('an invalid config is exit 2 with the path and value', async () => {
     const s = setup('  - domains: ["bad name"]\n');
-    const r = await runBin(bins.certWrap, ['obtain', '--no-preflight', '-c', s.file], { env: s.env });
+    const r = await runBin(bins.certWrap, ['obtain', '--no-preflight', '--no-reload', '-c', s.file], { env: s.env });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('certificates[0].domains[0]: "bad name" is not a valid domain name');
   });
 
   it('two runs on the same certbot directories never interleave: the second waits, or gives up with exit 3', async () => {
     const s = setup('  - name: slow-one\n    domains: [a.example.org]\n');
-    const first = runBin(bins.certWrap, ['obtain', '--no-preflight', '-c', s.file, '--json'], { env: s.env });
+    const first = runBin(bins.certWrap, ['obtain', '--no-preflight', '--no-reload', '-c', s.file, '--json'], { env: s.env });
     await new Promise((res) => setTimeout(res, 700)); // the first holds the lock while its certbot runs (2 s)
-    const impatient = await runBin(bins.certWrap, ['obtain', '--no-preflight', '-c', s.file, '--lock-timeout', '0.5'], { env: s.env });
+    const impatient = await runBin(bins.certWrap, ['obtain', '--no-preflight', '--no-reload', '-c', s.file, '--lock-timeout', '0.5'], { env: s.env });
     expect(impatient.exitCode).toBe(3);
     expect(impatient.stderr).toMatch(/^waiting up to 0.5 s for another cert-wrap run .*\ncert-wrap: another cert-wrap run \(pid \d+, since .+\) holds the lock on .*\/le; gave up after 0.5 s/);
-    const patient = runBin(bins.certWrap, ['obtain', '--no-preflight', '-c', s.file, '--json', '--lock-timeout', '20'], { env: s.env });
+    const patient = runBin(bins.certWrap, ['obtain', '--no-preflight', '--no-reload', '-c', s.file, '--json', '--lock-timeout', '20'], { env: s.env });
     expect((await first).exitCode).toBe(0);
     const second = await patient;
     expect(second.exitCode).toBe(0);
@@ -114,21 +114,21 @@ describe('cert-wrap obtain (certbot replaced by a stand-in)', () => {
 
   it('SIGTERM stops the run: no further certificate, lock released, exit 143', async () => {
     const s = setup('  - name: slow-one\n    domains: [a.example.org]\n  - name: two\n    domains: [b.example.org]\n');
-    const run = execa(process.execPath, [bins.certWrap, 'obtain', '--no-preflight', '-c', s.file], { reject: false, env: s.env, stdin: 'ignore' });
+    const run = execa(process.execPath, [bins.certWrap, 'obtain', '--no-preflight', '--no-reload', '-c', s.file], { reject: false, env: s.env, stdin: 'ignore' });
     await new Promise((res) => setTimeout(res, 700));
     run.kill('SIGTERM');
     const r = await run;
     expect(r.exitCode).toBe(143);
     expect(r.stderr).toContain('cert-wrap: interrupted by SIGTERM; 1 of 2 certificates were attempted');
     expect(calls(s.log)).toHaveLength(1);
-    const next = await runBin(bins.certWrap, ['obtain', '--no-preflight', '-c', s.file, '--cert', 'two', '--lock-timeout', '0.5'], { env: s.env });
+    const next = await runBin(bins.certWrap, ['obtain', '--no-preflight', '--no-reload', '-c', s.file, '--cert', 'two', '--lock-timeout', '0.5'], { env: s.env });
     expect(next.exitCode).toBe(0); // the lock was released
   });
 
   it('on a terminal, a live status line shows the certificate, its step and the elapsed time', async () => {
     const s = setup('  - name: slow-one\n    domains: [a.example.org]\n');
     // `script` gives the command a real pseudo-terminal.
-    const cmd = `${process.execPath} ${bins.certWrap} obtain --no-preflight -c ${s.file}`;
+    const cmd = `${process.execPath} ${bins.certWrap} obtain --no-preflight --no-reload -c ${s.file}`;
     const r = await execa('script', ['-qec', cmd, '/dev/null'], { reject: false, env: { ...s.env, CI: '', NO_COLOR: '' }, extendEnv: true });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/\[1\/1\] slow-one: answering challenges \(1\.\d+s\)/);
@@ -138,7 +138,7 @@ describe('cert-wrap obtain (certbot replaced by a stand-in)', () => {
   it('the HTTP-01 preflight holds back a name that does not serve the probe: never sent to certbot', async () => {
     const s = setup('  - name: unreachable\n    domains: [u.example.org]\n  - name: manual\n    domains: [m.example.org]\n    challenge: http\n    authentication-hook: /bin/true\n');
     // nothing listens on 127.0.0.3:80
-    const r = await runBin(bins.certWrap, ['obtain', '-c', s.file, '--json', '--resolve', 'u.example.org:127.0.0.3'], { env: s.env });
+    const r = await runBin(bins.certWrap, ['obtain', '--no-reload', '-c', s.file, '--json', '--resolve', 'u.example.org:127.0.0.3'], { env: s.env });
     expect(r.exitCode).toBe(1);
     const summary = JSON.parse(r.stdout) as { certificates: { name: string; outcome: string; class: string | null; reason: string | null }[] };
     expect(summary.certificates[0]).toMatchObject({ name: 'unreachable', outcome: 'failed', class: 'preflight' });

@@ -90,7 +90,7 @@ describe('cert-wrap status and plan', () => {
 describe('cert-wrap renew (certbot replaced by a recording stand-in)', () => {
   it('runs certbot only for what needs it, forcing renewal for the due one; renewed: true', async () => {
     const s = setup();
-    const r = await runBin(bins.certWrap, ['renew', '--no-preflight', '-c', s.file, '--json'], { env: s.env });
+    const r = await runBin(bins.certWrap, ['renew', '--no-preflight', '--no-reload', '-c', s.file, '--json'], { env: s.env });
     expect(r.exitCode).toBe(0);
     const summary = JSON.parse(r.stdout) as { renewed: boolean; certificates: { name: string; outcome: string; reason: string | null }[] };
     expect(summary.renewed).toBe(true);
@@ -105,7 +105,7 @@ describe('cert-wrap renew (certbot replaced by a recording stand-in)', () => {
   it('with nothing due it starts no certbot process at all: renewed: false', async () => {
     const s = setup();
     writeFileSync(s.file, s.config('  - name: fresh\n    domains: [fresh.test]\n'));
-    const r = await runBin(bins.certWrap, ['renew', '--no-preflight', '-c', s.file, '--json'], { env: s.env });
+    const r = await runBin(bins.certWrap, ['renew', '--no-preflight', '--no-reload', '-c', s.file, '--json'], { env: s.env });
     expect(r.exitCode).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, renewed: false, reload: { attempted: false } });
     expect(existsSync(s.log)).toBe(false); // the stand-in records every start: none

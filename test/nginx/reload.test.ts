@@ -2,7 +2,9 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bins, runBin } from '../support/cli.js';
+import { markReloadPending } from '../../src/lifecycle/pending-reload.js';
+import { bins, repoRoot, runBin } from '../support/cli.js';
+import { makeLineage } from '../support/lineage.js';
 import { startNginx, type RunningNginx } from '../support/nginx.js';
 import { makeTempDir, removeTempDir } from '../support/tmp.js';
 import { isProcessAlive, requireTools, waitFor } from '../support/tools.js';
@@ -119,6 +121,56 @@ describe.skipIf(!ok)('cert-wrap reload against a real nginx and real bystander p
     const r = await runBin(bins.certWrap, ['reload', '-c', config, '--json']);
     expect(r.exitCode).toBe(1);
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, reason: 'pid-file-empty' });
+  });
+
+  it("from cron's PATH (/usr/bin:/bin), finds nginx in /usr/sbin and reloads", async () => {
+    usePidFile(`${nginx!.pid}\n`);
+    const before = await nginx!.workers();
+    const r = await runBin(bins.certWrap, ['reload', '-c', config], { env: { PATH: '/usr/bin:/bin' } });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(`nginx (pid ${nginx!.pid}) reloaded\n`);
+    expect(await waitFor(async () => (await nginx!.workers()).every((w) => !before.includes(w)), 5000)).toBe(true);
+  });
+
+  describe('a pending reload', () => {
+    const DAY = 86_400_000;
+    let site = '';
+    beforeAll(() => {
+      // One certificate, issued and not due; the certbot stand-in would log any run.
+      site = join(dir!, 'pending.yaml');
+      const now = Date.now();
+      makeLineage(join(dir!, 'le'), { name: 'site', domains: ['a.test'], notBefore: new Date(now - DAY), notAfter: new Date(now + 89 * DAY) });
+      writeFileSync(
+        site,
+        `webroot: ${dir}\ncertbot: ${join(repoRoot, 'test', 'support', 'fake-certbot.sh')}\nconfig-dir: ${dir}/le\ncerts-dir: ${dir}/certs\ncertificates:\n  - name: site\n    domains: [a.test]\nnginx:\n  pid-file: ${pidFile}\n`,
+      );
+    });
+
+    it('status shows it and why; reload clears it', async () => {
+      usePidFile(`${nginx!.pid}\n`);
+      markReloadPending(join(dir!, 'certs'), 'site');
+      let r = await runBin(bins.certWrap, ['status', '-c', site]);
+      expect(r.exitCode).toBe(0);
+      expect(r.stdout).toMatch(/\nnginx: a reload is pending since \d{4}-\d\d-\d\dT[\d:]+Z: site deployed by certbot without a successful nginx reload after it; run cert-wrap reload\n$/);
+      r = await runBin(bins.certWrap, ['status', '-c', site, '--json']);
+      expect(JSON.parse(r.stdout).reloadPending).toMatchObject({ certificates: ['site'], reason: expect.stringContaining('site deployed by certbot') });
+
+      r = await runBin(bins.certWrap, ['reload', '-c', site]);
+      expect(r.exitCode, r.stderr).toBe(0);
+      r = await runBin(bins.certWrap, ['status', '-c', site, '--json']);
+      expect(JSON.parse(r.stdout).reloadPending).toBeNull();
+      expect((await runBin(bins.certWrap, ['status', '-c', site])).stdout).not.toContain('pending');
+    });
+
+    it('renew with nothing due says why it reloads', async () => {
+      usePidFile(`${nginx!.pid}\n`);
+      markReloadPending(join(dir!, 'certs'), 'site');
+      const r = await runBin(bins.certWrap, ['renew', '--no-preflight', '-c', site], { env: { FAKE_CERTBOT_LOG: join(dir!, 'certbot.log') } });
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/a reload is pending since \S+: site deployed by certbot without a successful nginx reload after it; nginx \(pid \d+\) reloaded/);
+      expect(existsSync(join(dir!, 'certbot.log'))).toBe(false);
+      expect(existsSync(join(dir!, 'certs', 'reload-pending'))).toBe(false);
+    });
   });
 
   describe('cert-wrap deploy-hook (as certbot runs it)', () => {

@@ -162,7 +162,7 @@ describe('two runs at once on the same directories: one runs, the other waits, t
     const s = await site();
     // the stable paths exist already (bootstrapping at once is a case of its own, below)
     expect((await execa(process.execPath, [bins.certWrap, 'bootstrap', '-c', s.file], { reject: false })).exitCode).toBe(0);
-    const args = (cmd: string) => [cmd, '--no-preflight', '--json', '--lock-timeout', '30', '-c', s.file];
+    const args = (cmd: string) => [cmd, '--no-preflight', '--no-reload', '--json', '--lock-timeout', '30', '-c', s.file];
     const runs = [start(a, args(a), s.env), start(b, args(b), s.env)];
 
     // one run's certbot has started and is held; the other says it waits for the lock
@@ -206,10 +206,10 @@ describe('a short --lock-timeout: the second run exits 3 naming the holder, havi
   ];
   it.each(pairs)('%s holding, %s --lock-timeout 0.5', { timeout: 60_000 }, async (a, b) => {
     const s = await site();
-    const first = start(a, [a, '--no-preflight', '--json', '-c', s.file], s.env);
+    const first = start(a, [a, '--no-preflight', '--no-reload', '--json', '-c', s.file], s.env);
     expect(await waitFor(() => events(s.log).length === 1, 20_000), first.stderr()).toBe(true);
 
-    const second = await execa(process.execPath, [bins.certWrap, b, '--no-preflight', '--json', '--lock-timeout', '0.5', '-c', s.file], {
+    const second = await execa(process.execPath, [bins.certWrap, b, '--no-preflight', '--no-reload', '--json', '--lock-timeout', '0.5', '-c', s.file], {
       reject: false,
       stdin: 'ignore',
       env: { NO_COLOR: '1', CI: '1', ...s.env },
@@ -245,7 +245,7 @@ describe('renew + renew at once on a certificate that is due', () => {
     makeLineage(s.le, { name: 'one', domains: ['one.example.org'], notBefore: new Date(now - 70 * DAY), notAfter: new Date(now + 20 * DAY) });
     expect((await execa(process.execPath, [bins.certWrap, 'bootstrap', '-c', s.file], { reject: false })).exitCode).toBe(0);
     const env = { ...s.env, STANDIN_RENEWS: '1' };
-    const args = ['renew', '--no-preflight', '--json', '--lock-timeout', '30', '-c', s.file];
+    const args = ['renew', '--no-preflight', '--no-reload', '--json', '--lock-timeout', '30', '-c', s.file];
     const runs = [start('renew 1', args, env), start('renew 2', args, env)];
     const ordered = await waitFor(() => events(s.log).length === 1 && runs.some((r) => waitingRe('30').test(r.stderr())), 20_000);
     expect(ordered, runs.map((r) => `${r.label}: ${r.stderr()}`).join('\n')).toBe(true);
@@ -283,7 +283,7 @@ exec ${real} "$@"
       chmodSync(join(wrapDir, 'openssl'), 0o755);
       writeFileSync(s.go, ''); // the stand-in does not hold anyone here
       const env = { ...s.env, BARRIER_DIR: barrier, PATH: `${wrapDir}:${process.env.PATH ?? ''}` };
-      const runs = Array.from({ length: RUNS }, (_, i) => start(`obtain ${i + 1}`, ['obtain', '--no-preflight', '--json', '--lock-timeout', '60', '-c', s.file], env));
+      const runs = Array.from({ length: RUNS }, (_, i) => start(`obtain ${i + 1}`, ['obtain', '--no-preflight', '--no-reload', '--json', '--lock-timeout', '60', '-c', s.file], env));
       // release the barrier once every run waits, at it or for the lock (runs that make the placeholder
       // under the lock never all reach openssl); after 10 s at the latest
       await waitFor(
@@ -314,7 +314,7 @@ describe('renew runs at once for different certificates, nothing due: each recor
     for (let i = 0; i < N; i++) {
       makeLineage(s.le, { name: `c${i}`, domains: [`c${i}.example.org`], notBefore: new Date(now - DAY), notAfter: new Date(now + 89 * DAY) });
     }
-    const runs = Array.from({ length: N }, (_, i) => start(`renew c${i}`, ['renew', '--no-preflight', '--json', '--cert', `c${i}`, '-c', s.file], s.env));
+    const runs = Array.from({ length: N }, (_, i) => start(`renew c${i}`, ['renew', '--no-preflight', '--no-reload', '--json', '--cert', `c${i}`, '-c', s.file], s.env));
     const results = await Promise.all(runs.map((r) => r.proc));
     for (const r of results) expect(r.exitCode, String(r.stderr)).toBe(0);
     expect(events(s.log)).toEqual([]); // nothing was due: no certbot

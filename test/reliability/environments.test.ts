@@ -140,8 +140,8 @@ async function tracked(s: Awaited<ReturnType<typeof site>>) {
 
 describe('certbot missing', () => {
   it.each([
-    ['obtain', ['obtain', '--no-preflight']],
-    ['renew', ['renew', '--no-preflight']],
+    ['obtain', ['obtain', '--no-preflight', '--no-reload']],
+    ['renew', ['renew', '--no-preflight', '--no-reload']],
   ])('%s: not on PATH -> exit 2 before anything runs, says to install it or set "certbot"', async (_n, args) => {
     const s = await tracked(await site({ certbot: 'no-such-certbot-here' }));
     const r = await run({ bin: bins.certWrap, args: [...args, '-c', s.file] });
@@ -149,8 +149,8 @@ describe('certbot missing', () => {
   });
 
   it.each([
-    ['obtain', ['obtain', '--no-preflight']],
-    ['renew', ['renew', '--no-preflight']],
+    ['obtain', ['obtain', '--no-preflight', '--no-reload']],
+    ['renew', ['renew', '--no-preflight', '--no-reload']],
   ])('%s: a path that is not executable -> exit 2, names the path and the key to fix', async (_n, args) => {
     const s = await tracked(await site());
     const notExec = join(s.dir, 'certbot');
@@ -164,9 +164,9 @@ describe('certbot missing', () => {
 
 describe('webroot missing or read-only', () => {
   it.each([
-    ['obtain', ['obtain', '--no-preflight']],
+    ['obtain', ['obtain', '--no-preflight', '--no-reload']],
     ['obtain (with the HTTP-01 preflight)', ['obtain', '--resolve', 'a.example.org:127.0.0.3']],
-    ['renew', ['renew', '--no-preflight']],
+    ['renew', ['renew', '--no-preflight', '--no-reload']],
     ['preflight', ['preflight', '--resolve', 'a.example.org:127.0.0.3']],
   ])('%s: missing webroot -> exit 2, says to create it', async (_n, args) => {
     const s = await tracked(await site());
@@ -176,9 +176,9 @@ describe('webroot missing or read-only', () => {
   });
 
   it.skipIf(!mountOk).each([
-    ['obtain', ['obtain', '--no-preflight']],
+    ['obtain', ['obtain', '--no-preflight', '--no-reload']],
     ['obtain (with the HTTP-01 preflight)', ['obtain', '--resolve', 'a.example.org:127.0.0.3']],
-    ['renew', ['renew', '--no-preflight']],
+    ['renew', ['renew', '--no-preflight', '--no-reload']],
     ['preflight', ['preflight', '--resolve', 'a.example.org:127.0.0.3']],
   ])('%s: read-only webroot (a read-only mount) -> exit 2, names it and why certbot needs to write there', async (_n, args) => {
     const s = await tracked(await site());
@@ -191,9 +191,9 @@ describe('webroot missing or read-only', () => {
 const CONFIG_READERS: { label: string; bin: string; args: (file: string) => string[]; env?: Record<string, string>; program: string }[] = [
   { label: 'gen-nginx', bin: bins.genNginx, args: (f) => [f], program: 'gen-nginx' },
   { label: 'gen-nginx -c --check', bin: bins.genNginx, args: (f) => ['-c', f, '--check'], program: 'gen-nginx' },
-  { label: 'obtain', bin: bins.certWrap, args: (f) => ['obtain', '--no-preflight', '-c', f], program: 'cert-wrap' },
+  { label: 'obtain', bin: bins.certWrap, args: (f) => ['obtain', '--no-preflight', '--no-reload', '-c', f], program: 'cert-wrap' },
   { label: 'obtain --print', bin: bins.certWrap, args: (f) => ['obtain', '--print', '-c', f], program: 'cert-wrap' },
-  { label: 'renew', bin: bins.certWrap, args: (f) => ['renew', '--no-preflight', '-c', f], program: 'cert-wrap' },
+  { label: 'renew', bin: bins.certWrap, args: (f) => ['renew', '--no-preflight', '--no-reload', '-c', f], program: 'cert-wrap' },
   { label: 'status', bin: bins.certWrap, args: (f) => ['status', '-c', f], program: 'cert-wrap' },
   { label: 'plan', bin: bins.certWrap, args: (f) => ['plan', '-c', f], program: 'cert-wrap' },
   { label: 'bootstrap', bin: bins.certWrap, args: (f) => ['bootstrap', '-c', f], program: 'cert-wrap' },
@@ -299,8 +299,8 @@ describe('nginx missing for gen-nginx --check', () => {
 
 describe('certbot directories not writable (read-only mounts)', () => {
   it.skipIf(!mountOk).each([
-    ['obtain', ['obtain', '--no-preflight']],
-    ['renew', ['renew', '--no-preflight']],
+    ['obtain', ['obtain', '--no-preflight', '--no-reload']],
+    ['renew', ['renew', '--no-preflight', '--no-reload']],
   ])('%s: config-dir read-only -> exit 2 before certbot runs, names config-dir and that it is not writable', async (_n, args) => {
     const s = await tracked(await site());
     mkdirSync(s.le);
@@ -325,7 +325,7 @@ describe('certbot directories not writable (read-only mounts)', () => {
       );
       const ro = key === 'work-dir' ? workDir : logsDir;
       // certbot falls back to a temporary log directory: keep it inside the test's dir
-      const r = await run({ bin: bins.certWrap, args: ['obtain', '--no-preflight', '-c', s.file], readOnly: ro, env: { TMPDIR: s.dir } });
+      const r = await run({ bin: bins.certWrap, args: ['obtain', '--no-preflight', '--no-reload', '-c', s.file], readOnly: ro, env: { TMPDIR: s.dir } });
       expectClearError(`obtain with a read-only ${key}`, r, 'cert-wrap', 2, [ro, /not writable|read-only/]);
     },
   );

@@ -287,7 +287,7 @@ describe('a manual HTTP hook writes the token under the umask cert-wrap was star
       siteYaml(dir, `  - domains: [a.example.org]\n    challenge: http\n    authentication-hook: ${hook}`).replace(/^certbot: .*$/m, `certbot: ${standIn}`),
     );
     const modeLog = join(dir, 'token-mode');
-    const r = await underUmask('077', bins.certWrap, ['obtain', '-c', file, '--json'], { TOKEN_DIR: tokenDir, MODE_LOG: modeLog });
+    const r = await underUmask('077', bins.certWrap, ['obtain', '--no-reload', '-c', file, '--json'], { TOKEN_DIR: tokenDir, MODE_LOG: modeLog });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(existsSync(modeLog)).toBe(true);
     return readFileSync(modeLog, 'utf8').trim();

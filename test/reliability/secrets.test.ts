@@ -209,7 +209,7 @@ describe('EAB secrets never appear in what the commands print', () => {
 
 describe("certbot's output that repeats the secrets is redacted: streamed lines, summary, --json", () => {
   it('the stand-in really received the secrets (so the checks below mean something)', async () => {
-    const c = await capture('obtain --cert ok-one', bins.certWrap, ['obtain', '--no-preflight', '--cert', 'ok-one', '-c', config]);
+    const c = await capture('obtain --cert ok-one', bins.certWrap, ['obtain', '--no-preflight', '--no-reload', '--cert', 'ok-one', '-c', config]);
     expect(c.exitCode).toBe(0);
     expect(readFileSync(join(dir, 'logs', 'letsencrypt.log'), 'utf8')).toContain(`--eab-kid=${KID} --eab-hmac-key=${HMAC}`);
     expect(c.stderr).toContain('ok-one | argv: certonly');
@@ -218,7 +218,7 @@ describe("certbot's output that repeats the secrets is redacted: streamed lines,
   });
 
   it('obtain (table): the certbot lines streamed on stderr are redacted', async () => {
-    const c = await capture('obtain', bins.certWrap, ['obtain', '--no-preflight', '--cert', 'ok-one', '--cert', 'manual', '-c', config]);
+    const c = await capture('obtain', bins.certWrap, ['obtain', '--no-preflight', '--no-reload', '--cert', 'ok-one', '--cert', 'manual', '-c', config]);
     expect(c.exitCode).toBe(0);
     expectClean(c);
   });
@@ -227,14 +227,14 @@ describe("certbot's output that repeats the secrets is redacted: streamed lines,
     ['fail-echo-one', 'its error line repeats the argv'],
     ['fail-quiet-one', 'only its log file holds the error, with the argv'],
   ])('obtain, a certificate whose certbot fails (%s: %s): the failure reason in the table and on stderr', async (name) => {
-    const c = await capture(`obtain --cert ${name}`, bins.certWrap, ['obtain', '--no-preflight', '--cert', name, '-c', config]);
+    const c = await capture(`obtain --cert ${name}`, bins.certWrap, ['obtain', '--no-preflight', '--no-reload', '--cert', name, '-c', config]);
     expect(c.exitCode).toBe(1);
     expect(c.stdout).toContain(`${name}  `);
     expectClean(c);
   });
 
   it.each(['fail-echo-one', 'fail-quiet-one'])('obtain --json, %s failing: the "reason" field', async (name) => {
-    const c = await capture(`obtain --json --cert ${name}`, bins.certWrap, ['obtain', '--no-preflight', '--json', '--cert', name, '-c', config]);
+    const c = await capture(`obtain --json --cert ${name}`, bins.certWrap, ['obtain', '--no-preflight', '--no-reload', '--json', '--cert', name, '-c', config]);
     expect(c.exitCode).toBe(1);
     const summary = JSON.parse(c.stdout) as { certificates: { name: string; outcome: string; reason: string | null }[] };
     expect(summary.certificates[0]).toMatchObject({ name, outcome: 'failed' });
@@ -243,7 +243,7 @@ describe("certbot's output that repeats the secrets is redacted: streamed lines,
 
   it('renew --json --metrics FILE (every certificate needs something, two fail): stdout, stderr, metrics file, state.json', async () => {
     const metrics = join(dir, 'renew.prom');
-    const c = await capture('renew --json --metrics', bins.certWrap, ['renew', '--no-preflight', '--json', '--metrics', metrics, '-c', config]);
+    const c = await capture('renew --json --metrics', bins.certWrap, ['renew', '--no-preflight', '--no-reload', '--json', '--metrics', metrics, '-c', config]);
     expect(c.exitCode).toBe(1);
     const summary = JSON.parse(c.stdout) as { certificates: { name: string; outcome: string }[] };
     expect(summary.certificates.map((x) => [x.name, x.outcome])).toEqual([
@@ -263,7 +263,7 @@ describe('files cert-wrap writes hold no secret', () => {
     const out = join(dir, 'written');
     mkdirSync(out, { recursive: true });
     await capture('status --metrics', bins.certWrap, ['status', '--metrics', join(out, 'status.prom'), '-c', config]);
-    await capture('renew --metrics', bins.certWrap, ['renew', '--no-preflight', '--metrics', join(out, 'renew.prom'), '-c', config]);
+    await capture('renew --metrics', bins.certWrap, ['renew', '--no-preflight', '--no-reload', '--metrics', join(out, 'renew.prom'), '-c', config]);
     await capture('gen-nginx -o', bins.genNginx, [config, '-o', join(out, 'acme.conf')]);
     await capture('bootstrap', bins.certWrap, ['bootstrap', '-c', config]);
     const files = [
@@ -347,7 +347,7 @@ describe.skipIf(!certbotTools.ok)('the real certbot (ACME server unreachable): i
       ].join('\n'),
     );
     for (const args of [['--json'], []]) {
-      const c = await capture(`real certbot obtain ${args.join(' ')}`, bins.certWrap, ['obtain', '--no-preflight', ...args, '-c', file]);
+      const c = await capture(`real certbot obtain ${args.join(' ')}`, bins.certWrap, ['obtain', '--no-preflight', '--no-reload', ...args, '-c', file]);
       expect(c.exitCode, c.stderr).toBe(1);
       expectClean(c);
     }

@@ -14,6 +14,10 @@ export interface StartNginxOptions {
   binary?: string;
   /** Extra text placed inside http{} before the include. */
   extraHttp?: string;
+  /** The command line the master is started with (default: `-c CONF -p PREFIX -e LOG`, each value a word of its own). */
+  launchArgs?: (paths: { confPath: string; prefix: string; errorLog: string }) => string[];
+  /** Start the master as this user (its group: nogroup) through setpriv; its directories are given to it. */
+  runAs?: string;
 }
 
 export interface RunningNginx {
@@ -171,7 +175,12 @@ export async function startNginx(opts: StartNginxOptions): Promise<RunningNginx>
 
   // The foreground process exits once the master has daemonized. Its stderr
   // is a plain file descriptor, so the daemon can hold no pipe of ours open.
-  const launch = await runToFile(binary, ['-c', confPath, '-p', prefix, '-e', errorLog], startStderr, START_TIMEOUT_MS);
+  const args = opts.launchArgs?.({ confPath, prefix, errorLog }) ?? ['-c', confPath, '-p', prefix, '-e', errorLog];
+  if (opts.runAs !== undefined) await execa('chown', ['-R', `${opts.runAs}:nogroup`, path.join(dir, 'nginx'), path.join(dir, 'run'), path.join(dir, 'logs')]);
+  const launch =
+    opts.runAs === undefined
+      ? await runToFile(binary, args, startStderr, START_TIMEOUT_MS)
+      : await runToFile('setpriv', [`--reuid=${opts.runAs}`, '--regid=nogroup', '--clear-groups', '--', binary, ...args], startStderr, START_TIMEOUT_MS);
   if (launch !== 0) {
     throw new Error(
       `nginx failed to start (${String(launch)}):\n${await tail(startStderr)}\n--- error log:\n${await tail(errorLog)}`,

@@ -12,7 +12,7 @@ import type { Config } from '../../config/types.js';
 import { showValue, UsageError } from '../../lib/errors.js';
 import { deployCertificate } from '../../deploy/steps.js';
 import { DEFAULT_CONFIG_DIR, lineageDir } from '../../lifecycle/inspect.js';
-import { DEFER_RELOAD_ENV, markReloadPending } from '../../lifecycle/pending-reload.js';
+import { DEFER_RELOAD_ENV, markReloadPending, NO_RELOAD } from '../../lifecycle/pending-reload.js';
 import { reloadPending } from '../../nginx/reload-pending.js';
 
 export async function deployHook(args: { config: string }): Promise<number> {
@@ -34,6 +34,10 @@ export async function deployHook(args: { config: string }): Promise<number> {
     failed = (await deployCertificate(config, cert, lineageDir(config.configDir, name), say)).length > 0;
   }
 
+  if (process.env[DEFER_RELOAD_ENV] === NO_RELOAD) {
+    say('nginx is not reloaded by cert-wrap (--no-reload)');
+    return failed ? 1 : 0;
+  }
   // Recorded first, so that the need to reload survives a crash from here on.
   markReloadPending(config.certsDir, name);
   if (process.env[DEFER_RELOAD_ENV]) {

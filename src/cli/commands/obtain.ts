@@ -12,7 +12,7 @@ import { useColor } from '../color.js';
 import { formatTable, type RunSummary } from '../summary.js';
 import { bootstrapCertificates } from './bootstrap.js';
 import { redoFailedDeploys, withRedeploys } from './redeploy.js';
-import { checkBeforeRunning, checkOptions, holdBackUnreachable, inPlanOrder, newProgress, recordOutcomes, runSession, underLock } from './session.js';
+import { checkBeforeRunning, checkOptions, checkReloadBeforeRunning, holdBackUnreachable, inPlanOrder, newProgress, recordOutcomes, runSession, underLock } from './session.js';
 
 export interface ObtainArgs {
   config: string;
@@ -23,6 +23,7 @@ export interface ObtainArgs {
   lockTimeout: number;
   preflight: boolean;
   resolve?: string[];
+  reload: boolean;
 }
 
 export async function obtain(args: ObtainArgs): Promise<number> {
@@ -35,12 +36,13 @@ export async function obtain(args: ObtainArgs): Promise<number> {
     return 0;
   }
   checkBeforeRunning(config, certs);
+  await checkReloadBeforeRunning(config, args.reload);
   const progress = newProgress(config);
   const { session, certificates } = await underLock(config, args.lockTimeout, progress, async () => {
     if (!args.dryRun) await bootstrapCertificates(config, certs);
     const redone = args.dryRun ? [] : await redoFailedDeploys(config, certs, progress);
     const checked = await holdBackUnreachable(config, plan, args, progress);
-    const session = await runSession(config, checked.plan, progress);
+    const session = await runSession(config, checked.plan, progress, { reload: args.reload });
     const certificates = withRedeploys(inPlanOrder(plan, session.reports, checked.heldBack), redone);
     recordOutcomes(config, certificates, args.dryRun);
     return { session, certificates };

@@ -12,8 +12,9 @@ import { readLogTail, runCertbot } from '../../certbot/run.js';
 import type { Certificate, Config } from '../../config/types.js';
 import { DEFAULT_CONFIG_DIR } from '../../lifecycle/inspect.js';
 import { signalExitCode, whileInterruptible } from '../../lib/interrupt.js';
-import { DEFER_RELOAD_ENV } from '../../lifecycle/pending-reload.js';
-import { reloadIfPending } from '../../nginx/reload-pending.js';
+import { DEFER_RELOAD_ENV, NO_RELOAD } from '../../lifecycle/pending-reload.js';
+import { checkCanReload } from '../../nginx/can-reload.js';
+import { notReloaded, reloadIfPending } from '../../nginx/reload-pending.js';
 import { UsageError } from '../../lib/errors.js';
 import { recordSuccess } from '../../lifecycle/state.js';
 import { useColor } from '../color.js';
@@ -50,6 +51,11 @@ export function checkHooksAndCopies(certs: Certificate[]): void {
 
 function refuseIfAny(problems: { message: string }[]): void {
   if (problems.length > 0) throw new PreflightError(`cannot start:\n${problems.map((p) => `  - ${p.message}`).join('\n')}`);
+}
+
+/** Unless --no-reload: nginx must be reloadable at the end, or nothing is ordered (exit 2). */
+export async function checkReloadBeforeRunning(config: Config, reload: boolean): Promise<void> {
+  if (reload) await checkCanReload(config);
 }
 
 /** Run `work` holding the lock on the certbot directories; a second run waits, then gives up (exit 3). */
@@ -123,7 +129,7 @@ export function inPlanOrder(plan: PlannedRun[], ...reports: CertReport[][]): Cer
 }
 
 /** The certbot runs of a plan, one at a time. Call it under the lock. */
-export async function runSession(config: Config, plan: PlannedRun[], progress: Progress): Promise<SessionResult> {
+export async function runSession(config: Config, plan: PlannedRun[], progress: Progress, opts: { reload?: boolean } = {}): Promise<SessionResult> {
   // certbot may repeat its arguments in an error line: reasons never carry the EAB secrets.
   const hide = redactor(config);
   try {
@@ -131,7 +137,7 @@ export async function runSession(config: Config, plan: PlannedRun[], progress: P
     const { value: reports, interrupted } = await whileInterruptible(({ signal, interrupted: stopped }) =>
       executeObtain(plan, {
         run: async (run) => {
-          const result = await runCertbot(config.certbot, run.args, { env: { [DEFER_RELOAD_ENV]: '1' }, signal, onLine: (l) => progress.line(run.cert.name, l) });
+          const result = await runCertbot(config.certbot, run.args, { env: { [DEFER_RELOAD_ENV]: opts.reload === false ? NO_RELOAD : '1' }, signal, onLine: (l) => progress.line(run.cert.name, l) });
           return { ...result, output: hide(result.output) };
         },
         refuse: (run) => brokenLineage(config.configDir ?? DEFAULT_CONFIG_DIR, run.cert.name),
@@ -141,7 +147,7 @@ export async function runSession(config: Config, plan: PlannedRun[], progress: P
         onDone: (run, r) => progress.done(run.cert.name, `${outcomeText(r)} in ${r.seconds.toFixed(1)} s${r.reason ? `: ${r.reason}` : ''}`),
       }),
     );
-    const reload = await reloadIfPending(config);
+    const reload = opts.reload === false ? notReloaded() : await reloadIfPending(config);
     progress.close();
     if (interrupted) {
       process.stderr.write(`cert-wrap: interrupted by ${interrupted}; ${reports.length} of ${plan.length} certificates were attempted\n`);

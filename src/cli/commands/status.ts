@@ -8,6 +8,8 @@ import { loadConfigCached } from '../../config/cached.js';
 import { RuntimeError, UsageError } from '../../lib/errors.js';
 import { outputProblem, writeOutputFile } from '../../lib/output-file.js';
 import { renderMetrics } from '../../lifecycle/metrics.js';
+import { pendingReload, pendingSince } from '../../lifecycle/pending-reload.js';
+import { pendingReason } from '../../nginx/reload-pending.js';
 import { readState } from '../../lifecycle/state.js';
 import { type CertStatus, statusOf, statusRows } from '../../lifecycle/status.js';
 import { painter, useColor } from '../color.js';
@@ -30,8 +32,10 @@ export async function status(args: StatusArgs): Promise<number> {
   const rows = statusRows(statuses, now);
   // A certificate whose state could not be read is not reported as fine.
   const code = unknownExit(statuses);
+  const pending = pendingReload(config.certsDir);
   if (args.json) {
-    process.stdout.write(`${JSON.stringify({ now: now.toISOString(), certificates: rows }, null, 2)}\n`);
+    const reloadPending = pending.length === 0 ? null : { since: pendingSince(config.certsDir)?.toISOString() ?? null, certificates: pending, reason: pendingReason(config) };
+    process.stdout.write(`${JSON.stringify({ now: now.toISOString(), certificates: rows, reloadPending }, null, 2)}\n`);
     return code;
   }
   const c = painter(useColor(process.stdout));
@@ -41,6 +45,7 @@ export async function status(args: StatusArgs): Promise<number> {
     (row, i) => (i === 4 && row[4] !== 'none' ? c.yellow : null),
   );
   process.stdout.write(table);
+  if (pending.length > 0) process.stdout.write(`\n${c.yellow(`nginx: ${pendingReason(config)}; run cert-wrap reload`)}\n`);
   return code;
 }
 

@@ -1,4 +1,4 @@
-import { type CommandDef, certOption, configOption, jsonOption, lockTimeoutOption, type OptionSpec, preflightOptions } from './types.js';
+import { type CommandDef, certOption, configOption, jsonOption, lockTimeoutOption, type OptionSpec, preflightOptions, reloadOption } from './types.js';
 
 const metricsOption: OptionSpec = { type: 'string', arg: 'FILE', describe: 'also write Prometheus textfile-collector metrics to FILE (atomically)' };
 
@@ -31,6 +31,7 @@ export const renewDef: CommandDef = {
     json: jsonOption,
     'lock-timeout': lockTimeoutOption,
     metrics: metricsOption,
+    reload: reloadOption,
     ...preflightOptions,
   },
   examples: [

@@ -1,4 +1,4 @@
-import { type CommandDef, certOption, configOption, jsonOption, lockTimeoutOption, preflightOptions } from './types.js';
+import { type CommandDef, certOption, configOption, jsonOption, lockTimeoutOption, preflightOptions, reloadOption } from './types.js';
 
 export const obtainDef: CommandDef = {
   name: 'obtain',
@@ -10,6 +10,7 @@ export const obtainDef: CommandDef = {
     'dry-run': { type: 'boolean', default: false, describe: "pass certbot's --dry-run: a full test issuance, nothing saved" },
     json: jsonOption,
     'lock-timeout': lockTimeoutOption,
+    reload: reloadOption,
     ...preflightOptions,
   },
   examples: [

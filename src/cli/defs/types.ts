@@ -49,6 +49,12 @@ export const lockTimeoutOption: OptionSpec = {
   describe: 'seconds to wait for another cert-wrap run on the same certbot directories',
 };
 
+export const reloadOption: OptionSpec = {
+  type: 'boolean',
+  default: true,
+  describe: 'check before ordering that nginx can be reloaded, and reload it at the end (--no-reload when something else reloads nginx)',
+};
+
 export const preflightOptions: Record<string, OptionSpec> = {
   preflight: { type: 'boolean', default: true, describe: 'first check that each webroot name serves a probe file over http (--no-preflight to skip)' },
   resolve: { type: 'string', arg: 'NAME:IP', array: true, describe: 'like curl --resolve: where the preflight connects for NAME (repeatable)' },
