@@ -17,6 +17,7 @@ import { writeFileAtomic } from '../lib/atomic-write.js';
 import { VERSION } from '../lib/version.js';
 import { normalize } from './normalize.js';
 import type { Config, RawConfig } from './types.js';
+import { decodeUtf8 } from './utf8.js';
 
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.CERT_WRAP_CACHE_DIR) return env.CERT_WRAP_CACHE_DIR;
@@ -26,9 +27,10 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
 
 export async function loadConfigCached(file: string): Promise<Config> {
   const path = resolve(file);
-  let text: string | null = null;
+  let text: string | null = null; // null: the full loader says why (unreadable, not UTF-8)
   try {
-    text = readFileSync(path, 'utf8');
+    const decoded = decodeUtf8(readFileSync(path));
+    if (decoded.ok) text = decoded.text;
   } catch {
     // the full loader says why
   }
