@@ -88,7 +88,7 @@ export async function main(argv: string[]): Promise<number> {
   for (const warning of bucketSizeWarnings(config)) process.stderr.write(`gen-nginx: warning: ${warning}\n`);
   if (args.check) {
     const { checkWithNginx } = await import('../nginx/check.js');
-    const result = await checkWithNginx(config.nginx.binary, text, args.output ?? '<output>');
+    const result = await checkWithNginx(config.nginx.binary, text, args.output ?? '<output>', args.config);
     if (!result.ok) throw new RuntimeError(result.message);
   }
   if (args.output) {

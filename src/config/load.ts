@@ -37,7 +37,7 @@ export function loadConfig(file: string): Config {
 }
 
 /** The file's text; invalid UTF-8 is an error naming its line and byte offset. */
-export function decodeConfigText(bytes: Uint8Array, file: string): string {
+function decodeConfigText(bytes: Uint8Array, file: string): string {
   const decoded = decodeUtf8(bytes);
   if (decoded.ok) return decoded.text;
   throw new ConfigError([], file, [`${file}:${decoded.line}: not valid UTF-8 (at byte ${decoded.offset}): save the file as UTF-8`]);

@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { shellJoin } from '../lib/shell-quote.js';
 import { nginxQuote } from './quote.js';
 
 export type CheckResult = { ok: true } | { ok: false; message: string };
@@ -25,8 +26,22 @@ export function testHarnessConfig(dir: string, include: string): string {
   ].join('\n');
 }
 
-/** Run the real `nginx -t` on `servers` (text of server blocks); `label` names it in messages. */
-export async function checkWithNginx(binary: string, servers: string, label: string): Promise<CheckResult> {
+/** nginx's words when an ssl_certificate(_key) file does not exist. */
+const MISSING_CERTIFICATE = /cannot load certificate(?: key)? "[^"]*": BIO_new_file\(\) failed[^\n]*No such file or directory/;
+
+/** What to do when the HTTPS servers name certificate files that do not exist yet. */
+export function missingCertificateHint(configFile: string): string {
+  return (
+    `the certificate files do not exist yet: run "${shellJoin(['cert-wrap', 'bootstrap', '-c', configFile])}" first; it creates them at their ` +
+    'stable paths, with self-signed placeholders until certbot issues the real ones'
+  );
+}
+
+/**
+ * Run the real `nginx -t` on `servers` (text of server blocks); `label` names it in messages,
+ * `configFile` the config in the hint for missing certificate files.
+ */
+export async function checkWithNginx(binary: string, servers: string, label: string, configFile = 'CONFIG'): Promise<CheckResult> {
   const dir = mkdtempSync(join(tmpdir(), 'gen-nginx-check-'));
   try {
     const include = join(dir, 'servers.conf');
@@ -43,7 +58,8 @@ export async function checkWithNginx(binary: string, servers: string, label: str
     }
     if (result.exitCode === 0) return { ok: true };
     const text = `${result.stderr}`.split(include).join(label).split(`${dir}/`).join('').trim();
-    return { ok: false, message: `nginx -t rejected the generated configuration:\n${text || `exit code ${result.exitCode}`}` };
+    const hint = MISSING_CERTIFICATE.test(text) ? `\n${missingCertificateHint(configFile)}` : '';
+    return { ok: false, message: `nginx -t rejected the generated configuration:\n${text || `exit code ${result.exitCode}`}${hint}` };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
