@@ -32,9 +32,9 @@ export async function main(argv: string[]): Promise<number> {
   const text = renderNginx(config, template);
   for (const warning of bucketSizeWarnings(config)) process.stderr.write(`gen-nginx: warning: ${warning}\n`);
   if (args.check) {
-    const { checkWithNginx, missingCertificateHint } = await import('../nginx/check.js');
-    const result = await checkWithNginx(config.nginx.binary, text, args.output ?? '<output>');
-    if (!result.ok) throw new RuntimeError(result.message + missingCertificateHint(result.message, config.certsDir, args.config));
+    const { checkWithNginx } = await import('../nginx/check.js');
+    const result = await checkWithNginx(config.nginx.binary, text, args.output ?? '<output>', args.config);
+    if (!result.ok) throw new RuntimeError(result.message);
   }
   if (args.output) {
     try {

@@ -16,8 +16,9 @@ import { validateConfig } from '../generated/validate-config.js';
 import { writeFileAtomic } from '../lib/atomic-write.js';
 import { VERSION } from '../lib/version.js';
 import { normalize } from './normalize.js';
-import { readConfigText } from './read.js';
+import { readConfigBytes } from './read.js';
 import type { Config, RawConfig } from './types.js';
+import { decodeUtf8 } from './utf8.js';
 
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.CERT_WRAP_CACHE_DIR) return env.CERT_WRAP_CACHE_DIR;
@@ -27,9 +28,10 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
 
 export async function loadConfigCached(file: string): Promise<Config> {
   const path = resolve(file);
-  let text: string | null = null;
+  let text: string | null = null; // null: the full loader says why (unreadable, not UTF-8)
   try {
-    text = readConfigText(file);
+    const decoded = decodeUtf8(readConfigBytes(file));
+    if (decoded.ok) text = decoded.text;
   } catch {
     // the full loader says why
   }

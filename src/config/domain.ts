@@ -16,7 +16,8 @@ const PLAIN = /^(?:(?!-)[a-z0-9-]{1,63}(?<!-)\.)+(?!-)(?=[a-z0-9-]*[a-z-])[a-z0-
 
 export function normalizeDomain(input: string): DomainResult {
   // The common case in one test; anything else takes the detailed path below, which says what is wrong.
-  if (input.length <= 253 && !input.includes('xn--')) {
+  // Lower-cased first: "XN--" is a punycode prefix too, and must take the IDN check below.
+  if (input.length <= 253 && !input.toLowerCase().includes('xn--')) {
     const lower = input.toLowerCase();
     if (PLAIN.test(lower)) return { ok: true, ascii: lower, wildcard: false };
   }

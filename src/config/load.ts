@@ -7,13 +7,22 @@ import { resolve } from 'node:path';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parse, parseDocument, type Document } from 'yaml';
 import { ConfigError, type ConfigIssue, formatPath, type PathPart } from '../lib/errors.js';
 import { validateConfig } from '../generated/validate-config.js';
+import { MAX_DEPTH, parseJsonStrict } from './json.js';
 import { normalize } from './normalize.js';
-import { readConfigText } from './read.js';
+import { readConfigBytes } from './read.js';
 import { schemaIssues, type AjvError } from './schema-errors.js';
 import type { Config, RawConfig } from './types.js';
+import { decodeUtf8 } from './utf8.js';
 
 export function loadConfig(file: string): Config {
-  return parseConfig(readConfigText(file), file, resolve(file));
+  return parseConfig(decodeConfigText(readConfigBytes(file), file), file, resolve(file));
+}
+
+/** The file's text; invalid UTF-8 is an error naming its line and byte offset. */
+function decodeConfigText(bytes: Uint8Array, file: string): string {
+  const decoded = decodeUtf8(bytes);
+  if (decoded.ok) return decoded.text;
+  throw new ConfigError([], file, [`${file}:${decoded.line}: not valid UTF-8 (at byte ${decoded.offset}): save the file as UTF-8`]);
 }
 
 /** Parse and validate config text; `file` is how messages name it. */
@@ -24,7 +33,28 @@ export function parseConfig(text: string, file: string, absolutePath = resolve(f
 
 /** The file's data as YAML or JSON (by its name), and how to find a path's line in it. */
 export function parseData(text: string, file: string): { data: unknown; locate: Locator } {
-  return /\.json$/i.test(file) ? parseJson(text, file) : parseYaml(text, file);
+  const json = /\.json$/i.test(file);
+  if (isEmpty(text, json)) {
+    throw new ConfigError([], file, [`${file}: the file is empty${json ? '' : ' (nothing but blank lines and comments)'}; it needs at least a "certificates" list`]);
+  }
+  const parsed = json ? parseJson(text, file) : parseYaml(text, file);
+  if (nestedDeeperThan(parsed.data, MAX_DEPTH)) throw new ConfigError([], file, [`${file}: it is nested more than ${MAX_DEPTH} levels deep`]);
+  return parsed;
+}
+
+function isEmpty(text: string, json: boolean): boolean {
+  const body = text.replace(/^\uFEFF/, '');
+  return json ? body.trim() === '' : body.split(/\r?\n/).every((line) => /^\s*(#.*)?$/.test(line));
+}
+
+/** Without recursion: a message shows values with JSON.stringify, which would overflow the stack. */
+function nestedDeeperThan(data: unknown, max: number): boolean {
+  let level: unknown[] = [data];
+  for (let depth = 0; level.length > 0; depth++) {
+    if (depth > max) return true;
+    level = level.flatMap((node) => (node !== null && typeof node === 'object' ? Object.values(node) : []));
+  }
+  return false;
 }
 
 /** Schema, then normalization; every problem located (a line for YAML) and reported at once. */
@@ -47,18 +77,33 @@ export function checkConfig(data: unknown, file: string, absolutePath: string, l
 
 export type Locator = (path: PathPart[]) => number | null;
 
+/** JSON, strictly (no repeated keys, bounded nesting); errors with line and column, never quoting the text. */
 function parseJson(text: string, file: string): { data: unknown; locate: Locator } {
-  try {
-    return { data: JSON.parse(text), locate: () => null };
-  } catch (err) {
-    // Node's message quotes the text around the error, which may be a secret: give the place only,
-    // found by the YAML parser (JSON is YAML's flow style), which reports positions.
-    const lineCounter = new LineCounter();
-    const first = parseDocument(text, { lineCounter, prettyErrors: false }).errors[0];
-    const pos = first ? lineCounter.linePos(first.pos[0]) : null;
-    const what = (err as Error).message.startsWith('Unexpected end of JSON input') ? 'it ends too early' : 'a syntax error';
-    throw new ConfigError([], file, [`${file}${pos ? `:${pos.line}:${pos.col}` : ''}: not valid JSON: ${what}`]);
+  const result = parseJsonStrict(text);
+  if (!result.ok) {
+    const pos = linePos(text, result.offset);
+    throw new ConfigError([], file, [`${file}:${pos.line}:${pos.col}: not valid JSON: ${result.message}`]);
   }
+  let offsets: Map<string, number> | null = null;
+  const locate: Locator = (path) => {
+    if (offsets === null) {
+      const found = new Map<string, number>();
+      parseJsonStrict(text, (at, offset) => found.set(JSON.stringify(at), offset));
+      offsets = found;
+    }
+    for (let n = path.length; n >= 0; n--) {
+      const offset = offsets.get(JSON.stringify(path.slice(0, n)));
+      if (offset !== undefined) return linePos(text, offset).line;
+    }
+    return null;
+  };
+  return { data: result.data, locate };
+}
+
+function linePos(text: string, offset: number): { line: number; col: number } {
+  const before = text.slice(0, offset);
+  const lineStart = before.lastIndexOf('\n') + 1;
+  return { line: before.split('\n').length, col: offset - lineStart + 1 };
 }
 
 /**

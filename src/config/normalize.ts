@@ -7,7 +7,7 @@ import { basename } from 'node:path';
 import { ConfigError, type ConfigIssue, formatPath, type PathPart, showValue } from '../lib/errors.js';
 import { normalizeDomain } from './domain.js';
 import * as rules from './rules.js';
-import { type Certificate, type Config, DEFAULTS, type Location, type RawConfig, type RenewBefore } from './types.js';
+import { type Certificate, type Config, DEFAULTS, type Location, MAX_RENEW_BEFORE_DAYS, type RawConfig, type RenewBefore } from './types.js';
 
 type Check = (value: string) => string | null;
 
@@ -39,6 +39,9 @@ export function normalize(raw: RawConfig, sourcePath: string): Config {
   const renewBefore = parseRenewBefore(raw['renew-before']);
   if (renewBefore && 'fraction' in renewBefore && !(renewBefore.fraction > 0 && renewBefore.fraction < 1)) {
     issues.push({ path: ['renew-before'], message: `${showValue(raw['renew-before'])} must be a share of the lifetime between 0 and 1 (e.g. "33%" or "1/3")` });
+  }
+  if (renewBefore && 'days' in renewBefore && !(renewBefore.days <= MAX_RENEW_BEFORE_DAYS)) {
+    issues.push({ path: ['renew-before'], message: `${String(raw['renew-before'])} days is too many: at most ${MAX_RENEW_BEFORE_DAYS} (a year); for a share of the lifetime write e.g. "1/3"` });
   }
   if (raw['rsa-key-size'] !== undefined && raw['key-type'] === 'ecdsa') {
     issues.push({ path: ['rsa-key-size'], message: 'is set, but key-type is "ecdsa": remove one of them' });

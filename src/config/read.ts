@@ -10,9 +10,9 @@ import { NotRegularFileError, readRegularFile } from '../lib/read-regular.js';
 /** Far above any real config (100,000 certificates of three names each are about 10 MB of YAML). */
 export const MAX_CONFIG_BYTES = 64 * 1024 * 1024;
 
-export function readConfigText(file: string): string {
+export function readConfigBytes(file: string): Buffer {
   try {
-    return readRegularFile(resolve(file), { maxBytes: MAX_CONFIG_BYTES }).toString('utf8');
+    return readRegularFile(resolve(file), { maxBytes: MAX_CONFIG_BYTES });
   } catch (err) {
     throw new UsageError(`cannot read config file ${file}: ${whyUnreadable(err)}`);
   }

@@ -103,7 +103,21 @@ export function checkListen(value: string): string | null {
   for (const param of params) {
     if (!LISTEN_PARAMS.test(param)) return `${showValue(value)}: unknown or unsupported listen parameter ${showValue(param)}`;
   }
+  const mapped = mappedIPv4(address);
+  if (mapped && !params.includes('ipv6only=off')) {
+    return `${showValue(value)} is an IPv4-mapped IPv6 address, which nginx cannot bind (its listen sockets are ipv6only=on): write ${showValue(mapped)}`;
+  }
   return null;
+}
+
+/** "[::ffff:127.0.0.1]:80" (::ffff:0:0/96, in any spelling) -> "127.0.0.1:80"; null for any other address. */
+function mappedIPv4(address: string): string | null {
+  const v6 = /^\[([^\]]+)\]:(\d+)$/.exec(address);
+  if (!v6) return null;
+  const m = /^\[::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})\]$/.exec(new URL(`http://[${v6[1]}]/`).hostname);
+  if (!m) return null;
+  const [hi, lo] = [parseInt(m[1]!, 16), parseInt(m[2]!, 16)];
+  return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}:${v6[2]}`;
 }
 
 // node:net's isIP* would load the networking stack on every run: the URL parser, loaded anyway, validates.

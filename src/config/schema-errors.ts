@@ -56,7 +56,7 @@ function describe(err: AjvError, path: PathPart[], value: unknown): ConfigIssue 
     case 'minItems':
       return { path, message: 'must not be empty' };
     case 'pattern':
-      return { path, message: `must not be empty or blank, not ${showValue(value)}` };
+      return { path, message: `${PATTERN_MESSAGES[String(p.pattern)] ?? `must match ${String(p.pattern)}`}, not ${showValue(value)}` };
     case 'dependencies':
       return { path: [...path, String(p.missingProperty)], message: `is required when ${String(p.property)} is set` };
     case 'oneOf':
@@ -69,6 +69,12 @@ function describe(err: AjvError, path: PathPart[], value: unknown): ConfigIssue 
       return { path, message: `${err.message ?? 'is invalid'} (${showValue(value)})` };
   }
 }
+
+/** What each of the schema's patterns asks for, in words. */
+const PATTERN_MESSAGES: Record<string, string> = {
+  '\\S': 'must not be empty or blank',
+  '^0?[0-7]{3}$': 'must be an octal file mode of three digits, optionally after a 0, such as "0640" (no setuid, setgid or sticky bits)',
+};
 
 function article(type: string): string {
   const names = type.split(',').map((t) => (t === 'array' ? 'a list' : t === 'object' ? 'a mapping' : t === 'integer' ? 'a whole number' : `a ${t}`));

@@ -70,6 +70,13 @@ export interface DeployCopy {
 /** When renewal is due: days before expiry, or a share of the lifetime. null: the default rule. */
 export type RenewBefore = { days: number } | { fraction: number } | null;
 
+/**
+ * The largest `renew-before` in days: a year, more than any publicly trusted
+ * certificate lives (398 days at most, falling to 47). Whatever the rule, a
+ * certificate is never due before half of its lifetime has passed (decide.ts).
+ */
+export const MAX_RENEW_BEFORE_DAYS = 365;
+
 export interface Location {
   /** The location's arguments as nginx reads them: optional modifier, then the match. */
   uri: string;

@@ -56,7 +56,18 @@ export function exitCodeOf(err: unknown): number {
 /** Show a value in a message: JSON-quoted strings, control characters escaped, long values cut. */
 export function showValue(value: unknown, max = 80): string {
   if (typeof value === 'symbol') return '(a secret, not shown)';
-  let text = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
-  if (text.length > max) text = `${text.slice(0, max - 5)}..."` + ` (${String(value).length} characters)`;
+  // JSON has no Infinity or NaN (YAML's .inf, .nan): JSON.stringify would call them null.
+  const plain = typeof value === 'number' && !Number.isFinite(value);
+  let text = plain ? String(value) : (JSON.stringify(value) ?? String(value));
+  if (text.length > max) text = `${text.slice(0, max - 5)}...${typeof value === 'string' ? '"' : ''} (${sizeOf(value, text)})`;
   return text;
+}
+
+/** How big a value cut short in a message is: its own length, not that of "[object Object]". */
+function sizeOf(value: unknown, json: string): string {
+  if (typeof value === 'string') return `${value.length} characters`;
+  const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+  if (Array.isArray(value)) return `a list of ${count(value.length, 'item')}`;
+  if (value !== null && typeof value === 'object') return `a mapping of ${count(Object.keys(value).length, 'key')}`;
+  return `${json.length} characters`;
 }

@@ -2,7 +2,10 @@
  * The renewal decision for one certificate, as data. Pure: the clock is an
  * argument. Renewal is due when less than 1/3 of the certificate's lifetime
  * remains (1/2 when the lifetime is under 10 days), Let's Encrypt's published
- * recommendation; `renew-before` overrides it.
+ * recommendation; `renew-before` overrides it. Whatever the rule, a certificate
+ * is never due before half of its lifetime has passed: `renew-before: 30` with
+ * a 6-day certificate would otherwise be due from the moment it is issued, and
+ * every run would issue another one.
  */
 import type { Certificate, RenewBefore } from '../config/types.js';
 import type { Inspection } from './inspect.js';
@@ -19,10 +22,16 @@ export interface Decision {
 
 const DAY = 86_400_000;
 
+/** How long before expiry renewal is due: at most half the lifetime. */
 export function renewalWindowMs(lifetimeMs: number, rule: RenewBefore): number {
-  if (rule && 'days' in rule) return rule.days * DAY;
-  if (rule && 'fraction' in rule) return rule.fraction * lifetimeMs;
-  return lifetimeMs * (lifetimeMs < 10 * DAY ? 1 / 2 : 1 / 3);
+  return renewalWindow(lifetimeMs, rule).ms;
+}
+
+/** The window, and whether the rule asked for more than half the lifetime (and was capped). */
+export function renewalWindow(lifetimeMs: number, rule: RenewBefore): { ms: number; capped: boolean } {
+  const wanted = rule && 'days' in rule ? rule.days * DAY : rule && 'fraction' in rule ? rule.fraction * lifetimeMs : lifetimeMs * (lifetimeMs < 10 * DAY ? 1 / 2 : 1 / 3);
+  const cap = lifetimeMs / 2;
+  return wanted > cap ? { ms: cap, capped: true } : { ms: wanted, capped: false };
 }
 
 export function decide(cert: Certificate, found: Inspection | null, now: Date, rule: RenewBefore): Decision {
@@ -32,7 +41,9 @@ export function decide(cert: Certificate, found: Inspection | null, now: Date, r
   const missing = cert.domains.filter((d) => !have.has(d));
   const extra = found.names.filter((d) => !wanted.has(d));
   const lifetime = found.notAfter.getTime() - found.notBefore.getTime();
-  const dueAt = new Date(found.notAfter.getTime() - renewalWindowMs(lifetime, rule));
+  const window = renewalWindow(lifetime, rule);
+  const dueAt = new Date(found.notAfter.getTime() - window.ms);
+  const capped = window.capped ? ` (renew-before ${ruleText(rule)} is more than half the lifetime of ${days(lifetime)}: capped at ${days(window.ms)})` : '';
   if (missing.length > 0 || extra.length > 0) {
     const parts = [missing.length > 0 ? `add ${missing.join(', ')}` : '', extra.length > 0 ? `drop ${extra.join(', ')}` : ''].filter(Boolean);
     return { action: 'reissue', reason: `names changed: ${parts.join('; ')}`, dueAt };
@@ -40,9 +51,15 @@ export function decide(cert: Certificate, found: Inspection | null, now: Date, r
   const left = found.notAfter.getTime() - now.getTime();
   if (left <= 0) return { action: 'renew', reason: `expired ${days(-left)} ago`, dueAt };
   if (now.getTime() >= dueAt.getTime()) {
-    return { action: 'renew', reason: `${days(left)} left of ${days(lifetime)}; due since ${iso(dueAt)}`, dueAt };
+    return { action: 'renew', reason: `${days(left)} left of ${days(lifetime)}; due since ${iso(dueAt)}${capped}`, dueAt };
   }
-  return { action: 'none', reason: `${days(left)} left; due ${iso(dueAt)}`, dueAt };
+  return { action: 'none', reason: `${days(left)} left; due ${iso(dueAt)}${capped}`, dueAt };
+}
+
+function ruleText(rule: RenewBefore): string {
+  if (rule && 'days' in rule) return `${rule.days} days`;
+  if (rule && 'fraction' in rule) return `${Number((rule.fraction * 100).toFixed(1))}% of the lifetime`;
+  return 'default';
 }
 
 function days(ms: number): string {

@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { shellJoin } from '../lib/shell-quote.js';
 import { findNginxBinary } from './binary.js';
 import { nginxQuote } from './quote.js';
 
@@ -26,8 +27,22 @@ export function testHarnessConfig(dir: string, include: string): string {
   ].join('\n');
 }
 
-/** Run the real `nginx -t` on `servers` (text of server blocks); `label` names it in messages. */
-export async function checkWithNginx(command: string, servers: string, label: string): Promise<CheckResult> {
+/** nginx's words when an ssl_certificate(_key) file does not exist. */
+const MISSING_CERTIFICATE = /cannot load certificate(?: key)? "[^"]*": BIO_new_file\(\) failed[^\n]*No such file or directory/;
+
+/** What to do when the HTTPS servers name certificate files that do not exist yet. */
+export function missingCertificateHint(configFile: string): string {
+  return (
+    `the certificate files do not exist yet: run "${shellJoin(['cert-wrap', 'bootstrap', '-c', configFile])}" first; it creates them at their ` +
+    'stable paths, with self-signed placeholders until certbot issues the real ones'
+  );
+}
+
+/**
+ * Run the real `nginx -t` on `servers` (text of server blocks); `label` names it in messages,
+ * `configFile` the config in the hint for missing certificate files.
+ */
+export async function checkWithNginx(command: string, servers: string, label: string, configFile = 'CONFIG'): Promise<CheckResult> {
   const found = findNginxBinary(command);
   if (!found.ok) return { ok: false, message: `cannot run nginx: ${found.message}` };
   const binary = found.path;
@@ -47,21 +62,9 @@ export async function checkWithNginx(command: string, servers: string, label: st
     }
     if (result.exitCode === 0) return { ok: true };
     const text = `${result.stderr}`.split(include).join(label).split(`${dir}/`).join('').trim();
-    return { ok: false, message: `nginx -t rejected the generated configuration:\n${text || `exit code ${result.exitCode}`}` };
+    const hint = MISSING_CERTIFICATE.test(text) ? `\n${missingCertificateHint(configFile)}` : '';
+    return { ok: false, message: `nginx -t rejected the generated configuration:\n${text || `exit code ${result.exitCode}`}${hint}` };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/**
- * nginx's "cannot load certificate" for a stable path of certs-dir means the
- * paths were never made: say which command makes them, not only what failed.
- */
-export function missingCertificateHint(message: string, certsDir: string, configFile: string): string {
-  const m = /cannot load certificate(?: key)? "([^"]+)"/.exec(message);
-  if (!m || !m[1]!.startsWith(`${certsDir.replace(/\/$/, '')}/`)) return '';
-  return (
-    `\n${m[1]} does not exist yet: the HTTPS servers need their stable certificate paths first.` +
-    ` Run "cert-wrap bootstrap -c ${configFile}" (placeholders until the first issuance), or "cert-wrap apply -c ${configFile}" for the whole first deploy.`
-  );
 }

@@ -94,6 +94,30 @@ describe('gen-nginx command line', () => {
     expect(r.stdout).toContain('root "/var/www";'); // values still quoted in code, not in the template
   });
 
+  describe('--templates DIR that cannot be used: exit 2, the directory or template and line named, nothing printed', () => {
+    const run = async (files: Record<string, string> | null) => {
+      const file = writeConfig('certificates:\n  - domains: [a.example.org]\n');
+      const dir = join(dirname(file), 'tpl');
+      if (files !== null) {
+        mkdirSync(dir);
+        for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+      }
+      const r = await runBin(bins.genNginx, [file, '--templates', dir]);
+      return { ...r, stderr: r.stderr.split(dir).join('DIR') };
+    };
+    it.each([
+      ['a misspelled directory', null, 'gen-nginx: --templates DIR: no such directory\n'],
+      ['a misspelled template file', { 'sever.hbs': 'x' }, 'gen-nginx: --templates DIR: sever.hbs is not a template gen-nginx uses (they are file.hbs, server.hbs, challenge-location.hbs, default-location.hbs, https-server.hbs)\n'],
+      ['no template at all', { 'README': 'x' }, 'gen-nginx: --templates DIR: holds none of the templates (file.hbs, server.hbs, challenge-location.hbs, default-location.hbs, https-server.hbs)\n'],
+      ['a syntax error', { 'server.hbs': 'server {\n    {{#if listen}}\n}\n' }, "gen-nginx: template DIR/server.hbs:4: Expecting 'OPEN_INVERSE_CHAIN', 'INVERSE', 'OPEN_ENDBLOCK', got 'EOF'\n"],
+      ['mismatched blocks', { 'server.hbs': 'server {\n{{#if listen}}\n{{/each}}\n}\n' }, "gen-nginx: template DIR/server.hbs:2: if doesn't match each\n"],
+      ['a field that does not exist', { 'server.hbs': 'server {\n    listen {{port}};\n}\n' }, 'gen-nginx: template DIR/server.hbs:2: "port" not defined\n'],
+      ['a field missing in a nested template', { 'https-server.hbs': 'x', 'challenge-location.hbs': 'location {\n  {{rooot}}\n}' }, 'gen-nginx: template DIR/challenge-location.hbs:2: "rooot" not defined\n'],
+    ] as const)('%s', async (_name, files, stderr) => {
+      expect(await run(files)).toEqual({ exitCode: 2, stdout: '', stderr });
+    });
+  });
+
   it('ends quietly when the reader goes away (| head -1)', async () => {
     const many = Array.from({ length: 3000 }, (_, i) => `  - domains: [h${i}.example.org]`).join('\n');
     const file = writeConfig(`certificates:\n${many}\n`);

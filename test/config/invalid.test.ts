@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bins, runBin, writeConfig } from '../support/cli.js';
 
@@ -62,6 +64,25 @@ const cases: [string, string, string, string][] = [
   ['certbot with arguments', `${certs}certbot: certbot --staging\n`, 'site.yaml', 'certbot: "certbot --staging" must be a single command name or path'],
   ['blank string', `${certs}email: "  "\n`, 'site.yaml', 'email: must not be empty or blank'],
   ['not a mapping', '- a\n- b\n', 'site.yaml', '(top level): must be a mapping'],
+  // Security round 2 and the first-deploy review
+  ['upper-case punycode that is not valid punycode', withDomain('XN--ZZ.example.org'), 'site.yaml', '"XN--ZZ.example.org" is not a valid domain name'],
+  ['duplicate JSON key', '{"certificates": [{"domains": ["a.org"]}],\n "webroot": "/a",\n "webroot": "/b"}', 'site.json', 'site.json:3:2: not valid JSON: the key "webroot" appears twice in the same object'],
+  ['duplicate JSON key in a list item', '{"certificates": [{"domains": ["a.org"], "name": "x", "name": "y"}]}', 'site.json', 'site.json:1:55: not valid JSON: the key "name" appears twice'],
+  ['JSON nested 5,000 deep', `{"certificates": [{"domains": ["a.org"]}], "webroot": ${'['.repeat(5000)}${']'.repeat(5000)}}`, 'site.json', 'site.json:1:118: not valid JSON: it is nested more than 64 levels deep'],
+  ['YAML nested 100 deep', `certificates: [{domains: [a.org]}]\nwebroot: ${'['.repeat(100)}${']'.repeat(100)}\n`, 'site.yaml', 'site.yaml: it is nested more than 64 levels deep'],
+  ['JSON syntax error: line and column', '{\n  "certificates": [{"domains": ["a.org"]}]\n  "webroot": "/srv"\n}\n', 'site.json', 'site.json:3:3: not valid JSON: expected "," or "}"'],
+  ['JSON trailing comma', '{"certificates": [{"domains": ["a.org"]},]}', 'site.json', 'site.json:1:42: not valid JSON: expected a value'],
+  ['JSON schema error with its line', '{\n  "certificates": [{"domains": ["a.org"]}],\n  "webroot": 5\n}\n', 'site.json', 'site.json:3: webroot: must be a string, not 5'],
+  ['empty YAML file', '', 'site.yaml', 'site.yaml: the file is empty (nothing but blank lines and comments); it needs at least a "certificates" list'],
+  ['YAML file of comments only', '# certificates: to come\n\n', 'site.yaml', 'site.yaml: the file is empty'],
+  ['empty JSON file', ' \n', 'site.json', 'site.json: the file is empty; it needs at least a "certificates" list'],
+  ['renew-before 1e9 days', `${certs}renew-before: 1e9\n`, 'site.yaml', 'renew-before: 1000000000 days is too many: at most 365 (a year)'],
+  ['renew-before infinite', `${certs}renew-before: .inf\n`, 'site.yaml', 'renew-before: must be a number of days or a share of the lifetime such as "33%" or "1/3", not Infinity'],
+  ['mode with four digits', 'certificates:\n  - domains: [a.org]\n    deploy:\n      - directory: /x\n        mode: "7777"\n', 'site.yaml', 'mode: must be an octal file mode of three digits, optionally after a 0, such as "0640" (no setuid, setgid or sticky bits), not "7777"'],
+  ['long mapping where a string belongs', `${certs}webroot: {a: ${'x'.repeat(100)}}\n`, 'site.yaml', `webroot: must be a string, not {"a":"${'x'.repeat(69)}... (a mapping of 1 key)`],
+  ['long list where a string belongs', `${certs}email: [${'a,'.repeat(60)}b]\n`, 'site.yaml', '... (a list of 61 items)'],
+  ['IPv4-mapped IPv6 listen address', `${certs}nginx:\n  listen: ["[::ffff:127.0.0.1]:8080"]\n`, 'site.yaml', 'nginx.listen[0]: "[::ffff:127.0.0.1]:8080" is an IPv4-mapped IPv6 address, which nginx cannot bind (its listen sockets are ipv6only=on): write "127.0.0.1:8080"'],
+  ['IPv4-mapped IPv6 https-listen address', `${certs}nginx:\n  https-listen: ["[0:0:0:0:0:ffff:7f00:1]:8443"]\n`, 'site.yaml', 'write "127.0.0.1:8443"'],
 ];
 
 describe('gen-nginx rejects bad configs: exit 2, a message naming the path and value, no output', () => {
@@ -72,5 +93,26 @@ describe('gen-nginx rejects bad configs: exit 2, a message naming the path and v
     expect(stderr).toContain(message);
     expect(stderr).not.toMatch(/\n\s+at .+:\d+:\d+/); // no stack trace
     expect(exitCode).toBe(2);
+  });
+});
+
+describe('the bytes of the config file', () => {
+  it('invalid UTF-8 is refused with its line and byte offset, by gen-nginx and by cert-wrap (through its cache)', async () => {
+    const file = writeConfig('', 'site.yaml');
+    const bytes = Buffer.concat([Buffer.from('certificates:\n  - domains: [a.org]\nwebroot: "/srv/'), Buffer.from([0xff, 0xfe]), Buffer.from('"\n')]);
+    writeFileSync(file, bytes);
+    const message = `site.yaml:3: not valid UTF-8 (at byte ${bytes.indexOf(0xff)}): save the file as UTF-8\n`;
+    const gen = await runBin(bins.genNginx, [file]);
+    expect([gen.exitCode, gen.stdout, gen.stderr]).toEqual([2, '', `gen-nginx: ${file.replace(/site\.yaml$/, '')}${message}`]);
+    const cache = join(dirname(file), 'cache');
+    const status = await runBin(bins.certWrap, ['status', '-c', file], { env: { CERT_WRAP_CACHE_DIR: cache } });
+    expect([status.exitCode, status.stdout, status.stderr]).toEqual([2, '', `cert-wrap: ${file.replace(/site\.yaml$/, '')}${message}`]);
+  });
+
+  it('a JSON file with a byte order mark is read like one without (as YAML is)', async () => {
+    const json = '{"certificates": [{"domains": ["a.org"]}]}';
+    const plain = await runBin(bins.genNginx, [writeConfig(json, 'site.json')]);
+    const bom = await runBin(bins.genNginx, [writeConfig(`\uFEFF${json}`, 'site.json')]);
+    expect(bom).toEqual({ exitCode: 0, stdout: plain.stdout, stderr: '' });
   });
 });

@@ -33,6 +33,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certbotDirs, certbotEnv, type CertbotDirs } from '../support/certbot.js';
 import { type CertReport, type RunReport, STACK_LINE, Started, writeServersWithCatchAll } from '../support/e2e.js';
 import { bins, runBin, type CliResult } from '../support/cli.js';
+import { clockAheadEnv } from '../support/clock.js';
 import { dnsNames, peerCertificate } from '../support/lifecycle-tls.js';
 import { childPids, startNginx, type RunningNginx } from '../support/nginx.js';
 import { PEBBLE_ACME_PORT, PEBBLE_HOST, startPebble, type RunningPebble } from '../support/pebble.js';
@@ -47,10 +48,11 @@ const T = 120_000;
  * certbot's own rule (renew within 30 days of expiry) would then renew on every
  * `obtain`, and a run that finds a lineage already issued would reissue it
  * instead of finding it up to date, as it does in production. A renewal is made
- * due with `renew-before: 91` (days) instead.
+ * due by running cert-wrap with its clock DUE_AFTER_DAYS ahead (the default rule: the
+ * last third of the lifetime); no renew-before makes a certificate due before half of it.
  */
 const VALIDITY_SECONDS = 90 * 86_400;
-const DUE_RENEW_BEFORE_DAYS = 91;
+const DUE_AFTER_DAYS = 61;
 const HTTPS_PORT = 8443;
 
 const CERTS = {
@@ -165,7 +167,6 @@ describe.skipIf(!ok)('faults during real issuances: killed certbot, killed cert-
   let webroot = '';
   let certsDir = '';
   let config = '';
-  let dueConfig = '';
   let generatedConf = '';
   const started = new Started();
   const startedPids = started.pids;
@@ -182,14 +183,13 @@ describe.skipIf(!ok)('faults during real issuances: killed certbot, killed cert-
 
   const workers = (): Promise<number[]> => started.workers(nginx);
 
-  const configObject = (renewBefore?: number): Record<string, unknown> => ({
+  const configObject = (): Record<string, unknown> => ({
     webroot,
     server: `https://${PEBBLE_HOST}:${relay.port}/dir`,
     'config-dir': dirs.configDir,
     'work-dir': dirs.workDir,
     'logs-dir': dirs.logsDir,
     'certs-dir': certsDir,
-    ...(renewBefore !== undefined ? { 'renew-before': renewBefore } : {}),
     certificates: Object.entries(CERTS).map(([name, domains]) => ({ name, domains: [...domains], https: true })),
     nginx: {
       listen: ['127.0.0.1:80'],
@@ -215,9 +215,9 @@ describe.skipIf(!ok)('faults during real issuances: killed certbot, killed cert-
   const describeRun = (argv: string[], res: CliResult): string =>
     `cert-wrap ${argv.join(' ')} exited ${res.exitCode}\n--- stdout:\n${res.stdout}\n--- stderr:\n${res.stderr}\n--- letsencrypt.log (tail):\n${certbotLogTail()}`;
 
-  const certWrap = async (argv: string[]): Promise<{ res: CliResult; context: string; seconds: number }> => {
+  const certWrap = async (argv: string[], extraEnv: Record<string, string> = {}): Promise<{ res: CliResult; context: string; seconds: number }> => {
     const t0 = performance.now();
-    const res = await runBin(bins.certWrap, argv, { env: env() });
+    const res = await runBin(bins.certWrap, argv, { env: { ...env(), ...extraEnv } });
     const seconds = (performance.now() - t0) / 1000;
     await workers().catch(() => undefined);
     return { res, context: describeRun(argv, res), seconds };
@@ -304,10 +304,8 @@ describe.skipIf(!ok)('faults during real issuances: killed certbot, killed cert-
     await chmod(webroot, 0o755);
     certsDir = path.join(dir, 'certs');
     config = path.join(dir, 'site.yaml');
-    dueConfig = path.join(dir, 'site-due.yaml');
     await mkdir(path.join(dir, 'run'), { recursive: true });
     await writeFile(config, toYaml(configObject()));
-    await writeFile(dueConfig, toYaml(configObject(DUE_RENEW_BEFORE_DAYS)));
 
     // The port-80 and HTTPS servers, from the real gen-nginx; placeholders so nginx can start.
     generatedConf = path.join(dir, 'acme-servers.conf');
@@ -444,8 +442,8 @@ describe.skipIf(!ok)('faults during real issuances: killed certbot, killed cert-
     const before = snap();
 
     await relay.down();
-    const argv = ['renew', '-c', dueConfig, '--json', '--cert', 'down', ...resolveArgs];
-    const failed = await certWrap(argv);
+    const argv = ['renew', '-c', config, '--json', '--cert', 'down', ...resolveArgs];
+    const failed = await certWrap(argv, clockAheadEnv(DUE_AFTER_DAYS));
     const after = snap();
     await relay.up();
 
@@ -472,7 +470,7 @@ describe.skipIf(!ok)('faults during real issuances: killed certbot, killed cert-
     console.log(`ACME server down: exit ${failed.res.exitCode}, class ${String(down.class)}, reason "${reason}", ${failed.seconds.toFixed(1)} s; ${[...Object.values(before)].reduce((n, m) => n + m.size, 0)} entries unchanged`);
 
     // The same CA, back: the renewal goes through.
-    const later = await certWrap(argv);
+    const later = await certWrap(argv, clockAheadEnv(DUE_AFTER_DAYS));
     expect(later.res.exitCode, later.context).toBe(0);
     const renewed = json(later.res, later.context);
     expect(renewed.renewed, later.context).toBe(true);

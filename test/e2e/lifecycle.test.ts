@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certbotDirs, certbotEnv, type CertbotDirs } from '../support/certbot.js';
 import { type CertReport, type RunReport, Started, writeServersWithCatchAll } from '../support/e2e.js';
 import { bins, runBin, type CliResult } from '../support/cli.js';
+import { clockAheadEnv } from '../support/clock.js';
 import { dnsNames, peerCertificate } from '../support/lifecycle-tls.js';
 import { startNginx, type RunningNginx } from '../support/nginx.js';
 import { startPebble, type RunningPebble } from '../support/pebble.js';
@@ -72,7 +73,6 @@ interface StatusReport {
 
 interface ConfigOptions {
   certbot?: string;
-  renewBefore?: number;
   /** Extra certificates (names nginx is not generated for). */
   extra?: { name: string; domains: string[] }[];
 }
@@ -121,7 +121,6 @@ describe.skipIf(!ok)('certificate lifecycle: bootstrap, obtain, status, renew ag
   let copiesDir = '';
   let config = '';
   let wrapConfig = '';
-  let dueConfig = '';
   let ghostConfig = '';
   let generatedConf = '';
   let serversConf = '';
@@ -153,7 +152,6 @@ describe.skipIf(!ok)('certificate lifecycle: bootstrap, obtain, status, renew ag
       'work-dir': dirs.workDir,
       'logs-dir': dirs.logsDir,
       'certs-dir': certsDir,
-      ...(opts.renewBefore !== undefined ? { 'renew-before': opts.renewBefore } : {}),
       ...(opts.certbot !== undefined ? { certbot: opts.certbot } : {}),
       certificates: [
         {
@@ -178,9 +176,9 @@ describe.skipIf(!ok)('certificate lifecycle: bootstrap, obtain, status, renew ag
     return log.split('\n').slice(-40).join('\n');
   };
 
-  const certWrap = async (args: string[]): Promise<{ res: CliResult; context: string }> => {
+  const certWrap = async (args: string[], extraEnv: Record<string, string> = {}): Promise<{ res: CliResult; context: string }> => {
     const env = certbotEnv(need().pebble);
-    const res = await runBin(bins.certWrap, args, { env: { REQUESTS_CA_BUNDLE: env.REQUESTS_CA_BUNDLE ?? '' } });
+    const res = await runBin(bins.certWrap, args, { env: { REQUESTS_CA_BUNDLE: env.REQUESTS_CA_BUNDLE ?? '', ...extraEnv } });
     await workers().catch(() => undefined);
     const context =
       `cert-wrap ${args.join(' ')} exited ${res.exitCode}\n--- stdout:\n${res.stdout}\n--- stderr:\n${res.stderr}` +
@@ -262,11 +260,9 @@ describe.skipIf(!ok)('certificate lifecycle: bootstrap, obtain, status, renew ag
 
     config = path.join(dir, 'site.yaml');
     wrapConfig = path.join(dir, 'site-wrapped.yaml');
-    dueConfig = path.join(dir, 'site-due.yaml');
     ghostConfig = path.join(dir, 'site-ghost.yaml');
     await writeFile(config, toYaml(configObject({})));
     await writeFile(wrapConfig, toYaml(configObject({ certbot: wrapper })));
-    await writeFile(dueConfig, toYaml(configObject({ certbot: wrapper, renewBefore: 11 })));
     await writeFile(ghostConfig, toYaml(configObject({ certbot: wrapper, extra: [{ name: 'ghost', domains: ['ghost.test'] }] })));
 
     generatedConf = path.join(dir, 'acme-servers.conf');
@@ -412,7 +408,9 @@ describe.skipIf(!ok)('certificate lifecycle: bootstrap, obtain, status, renew ag
     const before = await settledWorkers();
     const sighup = countSighup(await errorLogText());
 
-    const { res, context } = await certWrap(['renew', '-c', dueConfig, '--json', ...RENEW_RESOLVE]);
+    // Due by the default rule (the last third of 10 days): cert-wrap's clock 7 days ahead. No renew-before
+    // can make a certificate due before half its lifetime has passed.
+    const { res, context } = await certWrap(['renew', '-c', wrapConfig, '--json', ...RENEW_RESOLVE], clockAheadEnv(7));
     expect(res.exitCode, context).toBe(0);
     const report = json<RunReport>(res, context);
     expect(report.ok, context).toBe(true);

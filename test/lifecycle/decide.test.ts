@@ -64,6 +64,22 @@ describe('renewal decisions', () => {
     expect(renewalWindowMs(90 * DAY, { fraction: 1 / 3 })).toBeCloseTo(30 * DAY);
   });
 
+  it('no rule makes a certificate due before half its lifetime has passed, and the reason says it was capped', () => {
+    // renew-before: 30 (days) with a 6-day certificate: due from issuance without the cap.
+    const d = decide(cert, found(6), at(0.5), { days: 30 });
+    expect(d.action).toBe('none');
+    expect(d.dueAt?.toISOString()).toBe('2026-01-04T00:00:00.000Z');
+    expect(d.reason).toBe('5.5 days left; due 2026-01-04T00:00:00Z (renew-before 30 days is more than half the lifetime of 6.0 days: capped at 3.0 days)');
+    expect(decide(cert, found(6), at(3.1), { days: 30 }).action).toBe('renew');
+    expect(decide(cert, found(90), at(40), { fraction: 0.9 }).reason).toBe(
+      '50 days left; due 2026-02-15T00:00:00Z (renew-before 90% of the lifetime is more than half the lifetime of 90 days: capped at 45 days)',
+    );
+    expect(renewalWindowMs(6 * DAY, { days: 365 })).toBe(3 * DAY);
+    // Within half the lifetime: not capped, no note.
+    expect(decide(cert, found(90), at(10), { days: 30 }).reason).toBe('80 days left; due 2026-03-02T00:00:00Z');
+    expect(decide(cert, found(6), at(1), null).reason).toBe('5.0 days left; due 2026-01-04T00:00:00Z');
+  });
+
   it('says when renewal is due and how much is left', () => {
     const d = decide(cert, found(90), at(10), null);
     expect(d.dueAt?.toISOString()).toBe('2026-03-02T00:00:00.000Z');

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -9,7 +9,7 @@ import { renderNginx } from '../../src/nginx/render.js';
 import { loadTemplates } from '../../src/nginx/templates.js';
 import { parseStatements } from '../../src/nginx/tokenize.js';
 import { bins, repoRoot, runBin, writeConfig } from '../support/cli.js';
-import { findTool, requireTools } from '../support/tools.js';
+import { findTool, freePort, requireTools } from '../support/tools.js';
 
 const { ok } = requireTools(['nginx'], 'gen-nginx checks against the real nginx -t');
 const nginx = findTool('nginx') ?? 'nginx';
@@ -65,6 +65,23 @@ describe.skipIf(!ok)('the real nginx -t', () => {
     expect(readdirSync(join(file, '..'))).toEqual(['site.yaml']);
   });
 
+  it('gen-nginx --check with certificate files missing (before bootstrap) says to run bootstrap, which makes it pass', async () => {
+    const file = writeConfig('certificates:\n  - domains: [a.example.org]\n    https: true\n');
+    const certsDir = join(file, '..', 'certs dir');
+    const [http, https] = [await freePort(), await freePort()];
+    const nginxKeys = `nginx:\n  listen: ["127.0.0.1:${http}"]\n  https-listen: ["127.0.0.1:${https}"]\n`;
+    writeFileSync(file, `certs-dir: ${certsDir}\nconfig-dir: ${join(file, '..', 'le')}\n${nginxKeys}${readFileSync(file, 'utf8')}`);
+    const r = await runBin(bins.genNginx, [file, '--check']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`cannot load certificate "${certsDir}/a.example.org/fullchain.pem"`);
+    expect(r.stderr).toContain(`\nthe certificate files do not exist yet: run "cert-wrap bootstrap -c ${file}" first;`);
+    const boot = await runBin(bins.certWrap, ['bootstrap', '-c', file]);
+    expect(boot.exitCode, boot.stderr).toBe(0);
+    const again = await runBin(bins.genNginx, [file, '--check']);
+    expect([again.exitCode, again.stderr]).toEqual([0, '']);
+  });
+
   it('gen-nginx --check passes a good config and prints it', async () => {
     const r = await runBin(bins.genNginx, [join(repoRoot, 'examples', 'site.yaml'), '--check']);
     expect(r.exitCode).toBe(0);
@@ -78,7 +95,8 @@ describe.skipIf(!ok)('the real nginx -t', () => {
     const r = await runBin(bins.genNginx, [file, '--check']);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain(`cannot load certificate "${certsDir}/a.org/fullchain.pem"`);
-    expect(r.stderr).toContain(`Run "cert-wrap bootstrap -c ${file}" (placeholders until the first issuance), or "cert-wrap apply -c ${file}"`);
+    expect(r.stderr).toContain(`run "cert-wrap bootstrap -c ${file}" first;`);
+    expect(r.stderr).toContain(`(or "cert-wrap apply -c ${file}" for the whole first deploy)`);
   });
 
   it('a missing nginx binary is a clear error', async () => {
