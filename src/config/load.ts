@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parse, parseDocument, type Document } from 'yaml';
 import { ConfigError, type ConfigIssue, formatPath, type PathPart, UsageError } from '../lib/errors.js';
+import { rememberSecretsIn, rememberSecretsInText } from '../lib/secrets.js';
 import { validateConfig } from '../generated/validate-config.js';
 import { normalize } from './normalize.js';
 import { schemaIssues, type AjvError } from './schema-errors.js';
@@ -40,9 +41,16 @@ export function parseConfig(text: string, file: string, absolutePath = resolve(f
   return checkConfig(data, file, absolutePath, locate);
 }
 
-/** The file's data as YAML or JSON (by its name), and how to find a path's line in it. */
+/**
+ * The file's data as YAML or JSON (by its name), and how to find a path's line
+ * in it. Secrets are remembered first, from the text and then from the data,
+ * so that no message about this file, valid or not, can show one.
+ */
 export function parseData(text: string, file: string): { data: unknown; locate: Locator } {
-  return /\.json$/i.test(file) ? parseJson(text, file) : parseYaml(text, file);
+  rememberSecretsInText(text);
+  const parsed = /\.json$/i.test(file) ? parseJson(text, file) : parseYaml(text, file);
+  rememberSecretsIn(parsed.data);
+  return parsed;
 }
 
 /** Schema, then normalization; every problem located (a line for YAML) and reported at once. */

@@ -3,6 +3,7 @@
  * to exit codes. Exit codes (documented in the README):
  *   0 success, 1 runtime failure, 2 invalid config or usage.
  */
+import { redact } from './secrets.js';
 
 export type PathPart = string | number;
 
@@ -53,10 +54,11 @@ export function exitCodeOf(err: unknown): number {
   return 1;
 }
 
-/** Show a value in a message: JSON-quoted strings, control characters escaped, long values cut. */
+/** Show a value in a message: JSON-quoted strings, control characters escaped, secrets hidden, long values cut. */
 export function showValue(value: unknown, max = 80): string {
   if (typeof value === 'symbol') return '(a secret, not shown)';
-  let text = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+  // Secrets are replaced before the cut, which could otherwise leave part of one.
+  let text = redact(typeof value === 'string' ? JSON.stringify(redact(value)) : JSON.stringify(value) ?? String(value));
   if (text.length > max) text = `${text.slice(0, max - 5)}..."` + ` (${String(value).length} characters)`;
   return text;
 }

@@ -38,7 +38,7 @@ export async function renew(args: RenewArgs): Promise<number> {
   const config = await loadConfigCached(args.config);
   const certs = selectCertificates(config, args.cert ?? []);
   const deployHook = ownDeployHook(config);
-  const progress = newProgress(config);
+  const progress = newProgress();
   // Decide under the lock: a run that waited for another one sees what that one renewed.
   const outcome = await underLock(config, args.lockTimeout, progress, async () => {
     const reader = InspectionCache.open();
