@@ -27,7 +27,7 @@ export async function runMain(program: string, main: (argv: string[]) => Promise
  * in a key cannot forge another; other messages keep the lines cert-wrap made).
  */
 export function formatError(program: string, err: unknown, debug: boolean): string {
-  const stack = debug && err instanceof Error && err.stack ? `${cleanText(err.stack, { lines: true })}\n` : '';
+  const stack = debug && err instanceof Error && err.stack ? `${cleanText(stackFrames(err), { lines: true })}\n` : '';
   if (err instanceof ConfigError) {
     const lines = err.lines.map((l) => cleanText(l));
     const head = lines.length > 1 ? `${program}: ${cleanText(err.file ?? 'config')} is not valid (${lines.length} problems):\n` : `${program}: `;
@@ -38,4 +38,10 @@ export function formatError(program: string, err: unknown, debug: boolean): stri
   const known = err instanceof Error && 'exitCode' in err;
   const hint = !known && !debug ? ' (run again with --debug for details)' : '';
   return `${program}: ${known ? '' : 'unexpected error: '}${message}${hint}\n${stack}`;
+}
+
+/** The stack without the message it starts with (printed above, one problem per line): the error's name, then the frames. */
+function stackFrames(err: Error): string {
+  const head = `${err.name}: ${err.message}`;
+  return err.stack!.startsWith(head) ? `${err.name}${err.stack!.slice(head.length)}` : err.stack!;
 }
