@@ -10,6 +10,8 @@
 import { closeSync, constants, fchmodSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/types.js';
+import { RuntimeError } from '../lib/errors.js';
+import { fsReason } from '../lib/fs-reason.js';
 import { makePrivateTempDir, removeStalePrivateDirs } from '../lib/private-dir.js';
 
 const DIR_PREFIX = 'cert-wrap-certbot.';
@@ -34,7 +36,12 @@ export function secretsIni(config: Config): string | null {
 export async function withSecretsFile<T>(ini: string | null, work: (extraArgs: string[]) => Promise<T>): Promise<T> {
   if (ini === null) return work([]);
   removeStalePrivateDirs(DIR_PREFIX);
-  const dir = makePrivateTempDir(DIR_PREFIX);
+  let dir: string;
+  try {
+    dir = makePrivateTempDir(DIR_PREFIX);
+  } catch (err) {
+    throw new RuntimeError(`cannot hand the EAB secrets to certbot: ${err instanceof Error && !('code' in err) ? err.message : fsReason(err)}`);
+  }
   try {
     const file = join(dir, 'certbot.ini');
     const fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);

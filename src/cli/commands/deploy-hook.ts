@@ -9,6 +9,7 @@ import { basename } from 'node:path';
 import { loadConfigCached } from '../../config/cached.js';
 import type { Certificate, Config } from '../../config/types.js';
 import { UsageError } from '../../lib/errors.js';
+import { cleanText } from '../../lib/secrets.js';
 import { deployCopies, describeCopy } from '../../deploy/copy.js';
 import { switchToLineage } from '../../lifecycle/bootstrap.js';
 import { DEFER_RELOAD_ENV, markReloadPending } from '../../lifecycle/pending-reload.js';
@@ -21,7 +22,7 @@ export async function deployHook(args: { config: string }): Promise<number> {
   const name = basename(lineage);
   const cert = config.certificates.find((c) => c.name === name);
   // certbot shows a hook's stderr as "error output": only failures go there.
-  const say = (text: string, ok = true) => (ok ? process.stdout : process.stderr).write(`cert-wrap deploy-hook: ${text}\n`);
+  const say = (text: string, ok = true) => (ok ? process.stdout : process.stderr).write(`cert-wrap deploy-hook: ${cleanText(text, { lines: true })}\n`);
   let failed = false;
 
   const numbered = /^(.+)-\d{4}$/.exec(name);
