@@ -4,9 +4,11 @@
  *
  * Values that come from the user and could start with "-" are passed in the
  * `--flag=value` form, so that no value can ever be read as another flag.
+ * Secrets are never in argv: see secrets-file.ts.
  */
 import type { Certificate, Config } from '../config/types.js';
 import { shellJoin, shellQuote } from '../lib/shell-quote.js';
+import { PRINTED_CONFIG_ARG } from './secrets-file.js';
 
 export interface CertbotRunOptions {
   /** The shell command certbot runs after each issuance (see deployHookCommand). */
@@ -36,7 +38,6 @@ export function certonlyArgs(config: Config, cert: Certificate, opts: CertbotRun
   } else if (config.keyType !== null) {
     args.push('--key-type', config.keyType);
   }
-  if (config.eab !== null) args.push(`--eab-kid=${config.eab.kid}`, `--eab-hmac-key=${config.eab.hmacKey}`);
   args.push(`--deploy-hook=${opts.deployHook}`);
   if (opts.forceRenewal) args.push('--force-renewal');
   if (opts.dryRun) args.push('--dry-run');
@@ -61,12 +62,10 @@ export function deployHookCommand(nodePath: string, scriptPath: string, configPa
   return [shellQuote(nodePath), shellQuote(scriptPath), 'deploy-hook', '-c', shellQuote(configPath)].join(' ');
 }
 
-/** argv with secrets replaced, for anything a person or a log sees. */
-export function redact(args: readonly string[]): string[] {
-  return args.map((a) => a.replace(/^(--eab-kid=|--eab-hmac-key=).*$/s, '$1***'));
-}
-
-/** `--print`: the command a person could paste into a shell (secrets replaced by ***). */
-export function printable(certbot: string, args: readonly string[]): string {
-  return shellJoin([certbot, ...redact(args)]);
+/**
+ * `--print`: the command as it runs, shell-quoted. With secrets, the last
+ * argument is the private file that holds them, shown as a shell variable.
+ */
+export function printable(certbot: string, args: readonly string[], secrets: boolean): string {
+  return [shellJoin([certbot, ...args]), ...(secrets ? [PRINTED_CONFIG_ARG] : [])].join(' ');
 }

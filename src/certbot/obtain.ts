@@ -7,10 +7,13 @@ import type { Certificate, Config } from '../config/types.js';
 import { type CertbotRunOptions, certonlyArgs } from './args.js';
 import { classify, type FailureClass, type Outcome } from './outcome.js';
 import type { CertbotResult } from './run.js';
+import { secretsIni } from './secrets-file.js';
 
 export interface PlannedRun {
   cert: Certificate;
   args: string[];
+  /** What certbot reads from a private file instead of argv (secretsIni), or null. */
+  secrets: string | null;
 }
 
 export interface CertReport {
@@ -23,7 +26,8 @@ export interface CertReport {
 }
 
 export function planObtain(config: Config, certs: Certificate[], opts: CertbotRunOptions): PlannedRun[] {
-  return certs.map((cert) => ({ cert, args: certonlyArgs(config, cert, opts) }));
+  const secrets = secretsIni(config);
+  return certs.map((cert) => ({ cert, args: certonlyArgs(config, cert, opts), secrets }));
 }
 
 export interface ExecuteDeps {

@@ -3,6 +3,7 @@
  * live status line (certificate, step, elapsed time). In CI or a pipe: plain
  * prefixed lines only, nothing rewritten.
  */
+import { cleanText } from '../lib/secrets.js';
 import { painter } from './color.js';
 
 export interface Progress {
@@ -20,9 +21,8 @@ const STEPS: [RegExp, string][] = [
   [/not yet due for renewal/, 'nothing to do'],
 ];
 
-export function createProgress(stream: NodeJS.WriteStream, opts: { live: boolean; color: boolean; redact?: (s: string) => string }): Progress {
+export function createProgress(stream: NodeJS.WriteStream, opts: { live: boolean; color: boolean }): Progress {
   const c = painter(opts.color);
-  const redact = opts.redact ?? ((s: string) => s);
   let current: { name: string; index: number; total: number; step: string; stepIndex: number; since: number } | null = null;
   let timer: NodeJS.Timeout | null = null;
   let shown = false;
@@ -34,13 +34,14 @@ export function createProgress(stream: NodeJS.WriteStream, opts: { live: boolean
   const draw = () => {
     if (!opts.live || !current) return;
     const elapsed = ((performance.now() - current.since) / 1000).toFixed(1);
-    const text = `[${current.index + 1}/${current.total}] ${current.name}: ${current.step} (${elapsed}s)`;
+    const text = `[${current.index + 1}/${current.total}] ${current.name}: ${current.step} (${elapsed}s)`; // names are validated
     stream.write(`\r\u001b[K${c.bold(text.slice(0, Math.max(20, (stream.columns || 80) - 1)))}`);
     shown = true;
   };
-  const print = (text: string) => {
+  // Each print is one line: secrets replaced, control characters (from certbot's output, a reason) escaped.
+  const print = (text: string, painted = (s: string) => s) => {
     clear();
-    stream.write(`${text}\n`);
+    stream.write(`${painted(cleanText(text))}\n`);
     draw();
   };
 
@@ -62,7 +63,7 @@ export function createProgress(stream: NodeJS.WriteStream, opts: { live: boolean
         current.step = STEPS[i]![1];
         current.stepIndex = i;
       }
-      print(`${c.dim(`${name} |`)} ${redact(text)}`);
+      print(text, (clean) => `${c.dim(`${name} |`)} ${clean}`);
     },
     done(name, summary) {
       current = null;

@@ -3,6 +3,7 @@
  * stderr, the documented exit code, a stack trace only with --debug.
  */
 import { ConfigError, exitCodeOf } from '../lib/errors.js';
+import { cleanText } from '../lib/secrets.js';
 
 export async function runMain(program: string, main: (argv: string[]) => Promise<number>): Promise<void> {
   const argv = process.argv.slice(2);
@@ -20,15 +21,27 @@ export async function runMain(program: string, main: (argv: string[]) => Promise
   }
 }
 
+/**
+ * Every message, whatever raised it, leaves here: secrets replaced and control
+ * characters escaped (a config problem is one line each, so even a line feed
+ * in a key cannot forge another; other messages keep the lines cert-wrap made).
+ */
 export function formatError(program: string, err: unknown, debug: boolean): string {
+  const stack = debug && err instanceof Error && err.stack ? `${cleanText(stackFrames(err), { lines: true })}\n` : '';
   if (err instanceof ConfigError) {
-    const head = err.lines.length > 1 ? `${program}: ${err.file ?? 'config'} is not valid (${err.lines.length} problems):\n` : `${program}: `;
-    const body = err.lines.length > 1 ? err.lines.map((l) => `  ${l}`).join('\n') : err.lines.join('');
-    return `${head}${body}\n${debug && err.stack ? `${err.stack}\n` : ''}`;
+    const lines = err.lines.map((l) => cleanText(l));
+    const head = lines.length > 1 ? `${program}: ${cleanText(err.file ?? 'config')} is not valid (${lines.length} problems):\n` : `${program}: `;
+    const body = lines.length > 1 ? lines.map((l) => `  ${l}`).join('\n') : lines.join('');
+    return `${head}${body}\n${stack}`;
   }
-  const message = err instanceof Error ? err.message : String(err);
+  const message = cleanText(err instanceof Error ? err.message : String(err), { lines: true });
   const known = err instanceof Error && 'exitCode' in err;
-  const stack = debug && err instanceof Error && err.stack ? `${err.stack}\n` : '';
   const hint = !known && !debug ? ' (run again with --debug for details)' : '';
   return `${program}: ${known ? '' : 'unexpected error: '}${message}${hint}\n${stack}`;
+}
+
+/** The stack without the message it starts with (printed above, one problem per line): the error's name, then the frames. */
+function stackFrames(err: Error): string {
+  const head = `${err.name}: ${err.message}`;
+  return err.stack!.startsWith(head) ? `${err.name}${err.stack!.slice(head.length)}` : err.stack!;
 }

@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parse, parseDocument, type Document } from 'yaml';
 import { ConfigError, type ConfigIssue, formatPath, type PathPart } from '../lib/errors.js';
+import { rememberSecretsIn, rememberSecretsInText } from '../lib/secrets.js';
 import { validateConfig } from '../generated/validate-config.js';
 import { MAX_DEPTH, parseJsonStrict } from './json.js';
 import { normalize } from './normalize.js';
@@ -31,13 +32,19 @@ export function parseConfig(text: string, file: string, absolutePath = resolve(f
   return checkConfig(data, file, absolutePath, locate);
 }
 
-/** The file's data as YAML or JSON (by its name), and how to find a path's line in it. */
+/**
+ * The file's data as YAML or JSON (by its name), and how to find a path's line
+ * in it. Secrets are remembered first, from the text and then from the data,
+ * so that no message about this file, valid or not, can show one.
+ */
 export function parseData(text: string, file: string): { data: unknown; locate: Locator } {
+  rememberSecretsInText(text);
   const json = /\.json$/i.test(file);
   if (isEmpty(text, json)) {
     throw new ConfigError([], file, [`${file}: the file is empty${json ? '' : ' (nothing but blank lines and comments)'}; it needs at least a "certificates" list`]);
   }
   const parsed = json ? parseJson(text, file) : parseYaml(text, file);
+  rememberSecretsIn(parsed.data);
   if (nestedDeeperThan(parsed.data, MAX_DEPTH)) throw new ConfigError([], file, [`${file}: it is nested more than ${MAX_DEPTH} levels deep`]);
   return parsed;
 }

@@ -47,6 +47,8 @@ export function checkHook(value: string): string | null {
 /** A secret (EAB values): checked without ever echoing the value. */
 export function checkSecret(value: string): string | null {
   if (CONTROL.test(value) || /\s/.test(value)) return 'must not contain spaces or control characters (value not shown: it is a secret)';
+  // certbot's config-file parser (which receives the secrets) would read [a,b] as a list.
+  if (value.startsWith('[') && value.endsWith(']')) return 'must not be enclosed in [ ] (value not shown: it is a secret)';
   return null;
 }
 

@@ -1,6 +1,7 @@
 /** ajv's errors -> ConfigIssues with config paths and messages a person can act on. */
 import { type ConfigIssue, type PathPart, showValue } from '../lib/errors.js';
 import { suggest } from '../lib/suggest.js';
+import { isSecretKey } from '../lib/secrets.js';
 import schema from './config.schema.json' with { type: 'json' };
 
 export interface AjvError {
@@ -10,8 +11,7 @@ export interface AjvError {
   message?: string;
 }
 
-/** Keys whose values are secrets: their values never appear in a message. */
-export const SECRET_KEYS = new Set(['eab-kid', 'eab-hmac-key']);
+/** Shown as "(a secret, not shown)": the value under a key named like a secret, at any depth. */
 const HIDDEN = Symbol('hidden');
 
 type SchemaNode = { properties?: Record<string, SchemaNode>; items?: SchemaNode; type?: unknown };
@@ -24,7 +24,7 @@ export function schemaIssues(errors: readonly AjvError[], data: unknown): Config
   for (const err of errors) {
     if (oneOfAt.has(err.instancePath) && err.keyword !== 'oneOf') continue;
     const path = toPath(err.instancePath, data);
-    const secret = path.some((p) => SECRET_KEYS.has(String(p)));
+    const secret = path.some(isSecretKey);
     const issue = describe(err, path, secret ? HIDDEN : valueAt(data, path));
     const key = `${JSON.stringify(issue.path)} ${issue.message}`;
     if (!seen.has(key)) {

@@ -3,6 +3,7 @@
  * to exit codes. Exit codes (documented in the README):
  *   0 success, 1 runtime failure, 2 invalid config or usage.
  */
+import { redact } from './secrets.js';
 
 export type PathPart = string | number;
 
@@ -53,12 +54,13 @@ export function exitCodeOf(err: unknown): number {
   return 1;
 }
 
-/** Show a value in a message: JSON-quoted strings, control characters escaped, long values cut. */
+/** Show a value in a message: JSON-quoted strings, control characters escaped, secrets hidden, long values cut. */
 export function showValue(value: unknown, max = 80): string {
   if (typeof value === 'symbol') return '(a secret, not shown)';
   // JSON has no Infinity or NaN (YAML's .inf, .nan): JSON.stringify would call them null.
   const plain = typeof value === 'number' && !Number.isFinite(value);
-  let text = plain ? String(value) : (JSON.stringify(value) ?? String(value));
+  // Secrets are replaced before the cut, which could otherwise leave part of one.
+  let text = redact(plain ? String(value) : typeof value === 'string' ? JSON.stringify(redact(value)) : (JSON.stringify(value) ?? String(value)));
   if (text.length > max) text = `${text.slice(0, max - 5)}...${typeof value === 'string' ? '"' : ''} (${sizeOf(value, text)})`;
   return text;
 }

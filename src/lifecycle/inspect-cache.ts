@@ -3,13 +3,15 @@
  * hundreds of lineages would spend most of its time there. certbot never
  * rewrites a file in archive/ (a renewal adds certN+1.pem), so what was read
  * from a file is kept, keyed by its real path, size and mtime, in the user's
- * private cache directory, and reused while those match.
+ * private cache directory (the same one, and the same checks, as the config
+ * cache: see private-dir.ts), and reused while those match.
  */
-import { mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { cacheDir } from '../config/cached.js';
-import { writeFileAtomic } from '../lib/atomic-write.js';
+import { PrivateDir } from '../lib/private-dir.js';
 import { type Inspection, inspectPem } from './inspect.js';
+
+const FILE = 'certificates.json';
 
 interface Entry {
   size: number;
@@ -26,7 +28,7 @@ export class InspectionCache {
   private changed = false;
 
   private constructor(
-    private readonly file: string | null,
+    private readonly dir: string | null,
     entries: Record<string, Entry>,
   ) {
     this.entries = entries;
@@ -34,13 +36,14 @@ export class InspectionCache {
 
   static open(dir: string | null = cacheDir()): InspectionCache {
     if (dir === null) return new InspectionCache(null, {});
-    const file = join(dir, 'certificates.json');
+    const handle = PrivateDir.open(dir);
+    if (handle === null) return new InspectionCache(dir, {});
     try {
-      const st = statSync(dir);
-      if (st.uid !== process.getuid?.() || (st.mode & 0o077) !== 0) return new InspectionCache(null, {});
-      return new InspectionCache(file, JSON.parse(readFileSync(file, 'utf8')) as Record<string, Entry>);
+      return new InspectionCache(dir, JSON.parse(handle.read(FILE) ?? '{}') as Record<string, Entry>);
     } catch {
-      return new InspectionCache(file, {});
+      return new InspectionCache(dir, {});
+    } finally {
+      handle.close();
     }
   }
 
@@ -67,13 +70,16 @@ export class InspectionCache {
   }
 
   save(): void {
-    if (!this.changed || this.file === null) return;
+    if (!this.changed || this.dir === null) return;
+    const handle = PrivateDir.open(this.dir, { create: true });
+    if (handle === null) return; // not this user's, or open to others: not used
     try {
-      mkdirSync(join(this.file, '..'), { recursive: true, mode: 0o700 });
-      writeFileAtomic(this.file, JSON.stringify(this.entries), 0o600);
+      handle.write(FILE, JSON.stringify(this.entries));
       this.changed = false;
     } catch {
       // a cache that cannot be written only makes the next run slower
+    } finally {
+      handle.close();
     }
   }
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { certonlyArgs, deployHookCommand, printable, redact } from '../../src/certbot/args.js';
+import { certonlyArgs, deployHookCommand, printable } from '../../src/certbot/args.js';
+import { secretsIni } from '../../src/certbot/secrets-file.js';
 import { parseConfig } from '../../src/config/load.js';
 
 const hook = deployHookCommand('/usr/bin/node', '/opt/cert-wrap/bin/cert-wrap.js', '/etc/cert-wrap/site.yaml');
@@ -68,12 +69,13 @@ describe('certbot argv properties', () => {
     );
   });
 
-  it('hides EAB secrets in what it prints', () => {
-    const args = argsFor('eab-kid: kid-123\neab-hmac-key: c2VjcmV0\ncertificates:\n  - domains: [example.org]\n');
-    expect(args).toContain('--eab-hmac-key=c2VjcmV0');
-    const printed = printable('certbot', args);
-    expect(printed).not.toContain('c2VjcmV0');
-    expect(printed).not.toContain('kid-123');
-    expect(redact(args)).toContain('--eab-kid=***');
+  it('never puts EAB secrets in argv: they go to the ini file certbot reads with --config', () => {
+    const yaml = 'eab-kid: kid-123\neab-hmac-key: c2VjcmV0\ncertificates:\n  - domains: [example.org]\n';
+    const args = argsFor(yaml);
+    expect(args.join(' ')).not.toMatch(/kid-123|c2VjcmV0|--eab/);
+    expect(secretsIni(parseConfig(yaml, 'site.yaml', '/etc/cert-wrap/site.yaml'))).toBe('eab-kid = "kid-123"\neab-hmac-key = "c2VjcmV0"\n');
+    expect(secretsIni(parseConfig('certificates:\n  - domains: [example.org]\n', 'site.yaml', '/etc/cert-wrap/site.yaml'))).toBeNull();
+    const printed = printable('certbot', args, true);
+    expect(printed).toBe(`certbot ${args.join(' ').replace(/--deploy-hook=(.*)$/, "'--deploy-hook=$1'")} --config="$EAB_INI"`);
   });
 });

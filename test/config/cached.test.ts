@@ -36,12 +36,14 @@ describe('the parsed-config cache of cert-wrap', () => {
     expect(second.certificates[0]!.domains).toEqual(['xn--bcher-kva.example', 'b.example']);
   });
 
-  it('a changed file is parsed again (a new key), never served stale', async () => {
+  it('a changed file is parsed again (a new key), never served stale; its older entry is removed', async () => {
     const file = write('certificates:\n  - domains: [a.example]\n');
     await loadConfigCached(file);
+    const [first] = entries();
     write('certificates:\n  - domains: [z.example]\n');
     expect((await loadConfigCached(file)).certificates[0]!.domains).toEqual(['z.example']);
-    expect(entries()).toHaveLength(2);
+    expect(entries()).toHaveLength(1);
+    expect(entries()[0]).not.toBe(first);
   });
 
   it('an invalid config is never cached and keeps its located message', async () => {

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import fc from 'fast-check';
 import { certonlyArgs } from '../../src/certbot/args.js';
+import { secretsIni } from '../../src/certbot/secrets-file.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { Certificate, Config } from '../../src/config/types.js';
 import { ConfigError, formatPath } from '../../src/lib/errors.js';
@@ -548,7 +549,7 @@ function portsOf(config: Config): number[] {
 // --- certbot's argv, read the way argparse reads it
 
 const VALUE_FLAGS = new Set(['--cert-name', '-d', '--config-dir', '--work-dir', '--logs-dir', '-w', '--preferred-challenges', '--key-type', '--rsa-key-size']);
-const EQUALS_FLAGS = new Set(['--manual-auth-hook', '--manual-cleanup-hook', '--email', '--server', '--eab-kid', '--eab-hmac-key', '--deploy-hook']);
+const EQUALS_FLAGS = new Set(['--manual-auth-hook', '--manual-cleanup-hook', '--email', '--server', '--deploy-hook']);
 const SWITCHES = new Set(['--non-interactive', '--agree-tos', '--webroot', '--manual', '--register-unsafely-without-email', '--dry-run', '--force-renewal']);
 
 export type Option = [flag: string, value: string | null];
@@ -593,9 +594,27 @@ export function documentedOptions(config: Config, cert: Certificate, deployHook:
   if (config.server !== null) o.push(['--server', config.server]);
   if (config.rsaKeySize !== null) o.push(['--key-type', 'rsa'], ['--rsa-key-size', String(config.rsaKeySize)]);
   else if (config.keyType !== null) o.push(['--key-type', config.keyType]);
-  if (config.eab !== null) o.push(['--eab-kid', config.eab.kid], ['--eab-hmac-key', config.eab.hmacKey]);
   o.push(['--deploy-hook', deployHook]);
   return o;
+}
+
+/**
+ * The EAB values certbot reads from the --config file, parsed as certbot's
+ * config-file parser (configargparse's DefaultConfigFileParser) parses it:
+ * one pair of matching quotes stripped, `[a, b]` read as a list.
+ */
+export function readCertbotIni(text: string): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line === '' || '#;['.includes(line[0]!) || line.startsWith('---')) continue;
+    const m = /^([^:=;#\s]+)\s*(?:([:=\s])\s*(['"]?)(.+?)?\3)?\s*(?:\s[;#]\s*(.*?)\s*)?$/.exec(line);
+    if (m === null) throw new Error(`certbot refuses the line ${JSON.stringify(line)}`);
+    let value: string | string[] = m[4] ?? (m[2] !== undefined && m[2] !== ' ' ? '' : 'true');
+    if (typeof value === 'string' && value.startsWith('[') && value.endsWith(']')) value = value.slice(1, -1).split(',').map((e) => e.trim());
+    out[m[1]!] = value;
+  }
+  return out;
 }
 
 function checkArgv(config: Config, value: string): void {
@@ -615,6 +634,10 @@ function checkArgv(config: Config, value: string): void {
     }
     if (cert.deployHook !== null && argv.includes(cert.deployHook) && !expected.some(([, x]) => x === cert.deployHook)) fail('the deploy-hook appears in argv', value);
   }
+  // The secrets: never in argv; in the file certbot reads, exactly.
+  const ini = secretsIni(config);
+  const want = config.eab === null ? null : { 'eab-kid': config.eab.kid, 'eab-hmac-key': config.eab.hmacKey };
+  if (JSON.stringify(ini === null ? null : readCertbotIni(ini)) !== JSON.stringify(want)) fail(`certbot would read other EAB values from ${JSON.stringify(ini)}`, value);
 }
 
 function nginxExpectation(spec: FieldSpec, config: Config, text: string, value: string): NginxExpectation {

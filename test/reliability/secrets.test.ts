@@ -10,8 +10,8 @@
  * cert-wrap has to redact what it streams and what it summarizes. Each output
  * is searched for the values and for any 8-character piece of them.
  */
-import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bins } from '../support/cli.js';
@@ -25,22 +25,30 @@ const DAY = 86_400_000;
 
 /**
  * A certbot stand-in that shows its argv, as a careless tool would:
- *  - every name: argv on stdout and on stderr, and in LOGS-DIR/letsencrypt.log;
- *  - fail-echo*: then an error line that repeats the argv, exit 1;
+ *  - every name: argv and the --config file's text on stdout and on stderr, and in
+ *    LOGS-DIR/letsencrypt.log; the config file's path, modes and owner in LOGS-DIR/config-seen;
+ *  - fail-echo*: then an error line that repeats the argv and the config, exit 1;
  *  - fail-quiet*: prints nothing at all; only its log holds the error (with the argv), exit 1;
+ *  - slow*: waits 30 s first (to be interrupted);
  *  - anything else: "Successfully received certificate.", exit 0.
  */
 const ECHO_CERTBOT = `#!/bin/sh
-name=""; logs=""; prev=""
+name=""; logs=""; prev=""; cfg=""
 for a in "$@"; do
   [ "$prev" = "--cert-name" ] && name="$a"
   [ "$prev" = "--logs-dir" ] && logs="$a"
+  case "$a" in --config=*) cfg="\${a#--config=}" ;; esac
   prev="$a"
 done
+if [ -n "$cfg" ]; then
+  set -- "$@" $(tr '\\n' ' ' < "$cfg")
+fi
 if [ -n "$logs" ]; then
   mkdir -p "$logs"
   echo "certbot._internal.main:DEBUG: Arguments: $*" >> "$logs/letsencrypt.log"
+  [ -n "$cfg" ] && echo "$cfg $(stat -c '%a %u' "$cfg") $(stat -c '%a %u' "$(dirname "$cfg")")" >> "$logs/config-seen"
 fi
+case "$name" in slow*) exec sleep 30 ;; esac
 case "$name" in
   fail-quiet*)
     echo "certbot.errors.Error: account registration refused for $*" >> "$logs/letsencrypt.log"
@@ -211,9 +219,11 @@ describe("certbot's output that repeats the secrets is redacted: streamed lines,
   it('the stand-in really received the secrets (so the checks below mean something)', async () => {
     const c = await capture('obtain --cert ok-one', bins.certWrap, ['obtain', '--no-preflight', '--no-reload', '--cert', 'ok-one', '-c', config]);
     expect(c.exitCode).toBe(0);
-    expect(readFileSync(join(dir, 'logs', 'letsencrypt.log'), 'utf8')).toContain(`--eab-kid=${KID} --eab-hmac-key=${HMAC}`);
+    const log = readFileSync(join(dir, 'logs', 'letsencrypt.log'), 'utf8');
+    expect(log).toContain(`eab-kid = "${KID}" eab-hmac-key = "${HMAC}"`);
+    expect(log).not.toContain(`--eab`); // never in argv
     expect(c.stderr).toContain('ok-one | argv: certonly');
-    expect(c.stderr).toContain('--eab-kid=*** --eab-hmac-key=***');
+    expect(c.stderr).toContain('eab-kid = "***" eab-hmac-key = "***"');
     expectClean(c);
   });
 
@@ -255,6 +265,46 @@ describe("certbot's output that repeats the secrets is redacted: streamed lines,
     expectNoSecret(metrics, readFileSync(metrics, 'utf8'));
     expectNoSecret('state.json', readFileSync(join(certsDir, 'state.json'), 'utf8'));
     expectClean(c);
+  });
+});
+
+/** The config files the stand-in was given: path, file mode and owner, directory mode and owner. */
+function configsSeen(): { file: string; mode: string; dirMode: string }[] {
+  const text = existsSync(join(dir, 'logs', 'config-seen')) ? readFileSync(join(dir, 'logs', 'config-seen'), 'utf8') : '';
+  return text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => {
+      const [file, mode, uid, dirMode, dirUid] = l.split(' ');
+      expect(uid).toBe(String(process.getuid!()));
+      expect(dirUid).toBe(String(process.getuid!()));
+      return { file: file!, mode: mode!, dirMode: dirMode! };
+    });
+}
+
+describe('the file that hands the secrets to certbot: 0600 in a 0700 directory, removed after success, failure and interrupt', () => {
+  it.each(['ok-one', 'fail-echo-one', 'fail-quiet-one'])('%s', async (name) => {
+    rmSync(join(dir, 'logs', 'config-seen'), { force: true });
+    await capture(`obtain --cert ${name}`, bins.certWrap, ['obtain', '--no-preflight', '--cert', name, '-c', config]);
+    const seen = configsSeen();
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ mode: '600', dirMode: '700' });
+    expect(existsSync(dirname(seen[0]!.file))).toBe(false);
+  });
+
+  it('SIGTERM while certbot runs: certbot stopped, the directory removed', async () => {
+    rmSync(join(dir, 'logs', 'config-seen'), { force: true });
+    const slow = join(dir, 'slow.yaml');
+    writeFileSync(slow, siteText(join(dir, 'echo-certbot.sh'), '  - name: slow-one\n    domains: [s.example.org]'));
+    const run = execa(process.execPath, [bins.certWrap, 'obtain', '--no-preflight', '-c', slow], { reject: false, stdin: 'ignore', env: { CI: '1' } });
+    for (let i = 0; i < 200 && configsSeen().length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    const seen = configsSeen();
+    expect(seen).toHaveLength(1);
+    expect(existsSync(seen[0]!.file)).toBe(true);
+    run.kill('SIGTERM');
+    const r = await run;
+    expect(r.exitCode, `${String(r.signal)} ${String(r.stderr)}`).toBe(143);
+    expect(existsSync(dirname(seen[0]!.file))).toBe(false);
   });
 });
 
@@ -303,6 +353,14 @@ describe('a config error in an EAB field never echoes the value (cert-wrap and g
       'site.json',
     ],
     ['eab-hmac-key as a number (JSON)', `{"webroot": "/var/www", "eab-kid": "${KID}", "eab-hmac-key": 31337, "certificates": [{"domains": ["a.example.org"]}]}\n`, 'site.json'],
+    // Secrets away from their own key: the value of the enclosing key is what a message shows.
+    ['eab-hmac-key in a list item under nginx:', base(`nginx:\n  - eab-kid: ${KID}\n    eab-hmac-key: ${HMAC}`), 'site.yaml'],
+    ['eab-* indented under certificates: (a mapping, not a list)', ['webroot: /var/www', 'certificates:', `  eab-kid: ${KID}`, `  eab-hmac-key: ${HMAC}`, ''].join('\n'), 'site.yaml'],
+    ['eab-* indented into a certificate', base(`nginx: {}\ncertificates-x: 1`).replace('  - domains: [a.example.org]', `  - domains: [a.example.org]\n    eab-kid: ${KID}\n    eab-hmac-key: ${HMAC}\n    https: [${HMAC}]`), 'site.yaml'],
+    ['a JSON file whose top level is an array', `[{"webroot": "/var/www", "eab-kid": "${KID}", "eab-hmac-key": "${HMAC}", "certificates": [{"domains": ["a.example.org"]}]}]\n`, 'site.json'],
+    ['an ini-style file', `eab-kid=${KID}\neab-hmac-key=${HMAC}\n`, 'site.yaml'],
+    ['an ini-style eab-hmac-key=... line among YAML', `webroot: /var/www\neab-kid: ${KID}\neab-hmac-key=${HMAC}\ncertificates:\n  - domains: [a.example.org]\n`, 'site.yaml'],
+    ['a secret cut at the end of a long value', base(`nginx: ["${'x'.repeat(44)}", {eab-hmac-key: ${HMAC}}]`), 'site.yaml'],
   ];
   it.each(cases)('%s', { timeout: 60_000 }, async (label, text, name) => {
     const sub = join(dir, `bad-${label.replace(/\W+/g, '-')}`);

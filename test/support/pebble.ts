@@ -13,6 +13,8 @@ export interface StartPebbleOptions {
   dir: string;
   /** Lifetime of issued certificates in seconds (pebble's certificateValidityPeriod). */
   validitySeconds?: number;
+  /** External Account Binding required: key id -> base64url HMAC key (pebble's externalAccountMACKeys). */
+  eabKeys?: Record<string, string>;
 }
 
 export interface RunningPebble {
@@ -218,7 +220,8 @@ export async function startPebble(opts: StartPebbleOptions): Promise<RunningPebb
       httpPort: HTTP01_PORT,
       tlsPort: 5001,
       ocspResponderURL: '',
-      externalAccountBindingRequired: false,
+      externalAccountBindingRequired: opts.eabKeys !== undefined,
+      ...(opts.eabKeys !== undefined ? { externalAccountMACKeys: opts.eabKeys } : {}),
       ...(opts.validitySeconds !== undefined ? { certificateValidityPeriod: opts.validitySeconds } : {}),
     },
   };

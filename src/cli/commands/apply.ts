@@ -42,7 +42,7 @@ export async function apply(args: ApplyArgs): Promise<number> {
   const text = renderNginx(config, await loadTemplates(args.templates));
   for (const warning of bucketSizeWarnings(config)) process.stderr.write(`cert-wrap: warning: ${warning}\n`);
   const nginx = await checkRunningNginx(config, serversPath);
-  const progress = newProgress(config);
+  const progress = newProgress();
   const report = await underLock(config, args.lockTimeout, progress, () => {
     const file = readServersFile(serversPath, text);
     const steps: ApplySteps = {

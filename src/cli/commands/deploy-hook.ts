@@ -10,6 +10,7 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { loadConfigCached } from '../../config/cached.js';
 import type { Config } from '../../config/types.js';
 import { showValue, UsageError } from '../../lib/errors.js';
+import { cleanText } from '../../lib/secrets.js';
 import { deployCertificate } from '../../deploy/steps.js';
 import { DEFAULT_CONFIG_DIR, lineageDir } from '../../lifecycle/inspect.js';
 import { DEFER_RELOAD_ENV, markReloadPending, NO_RELOAD } from '../../lifecycle/pending-reload.js';
@@ -22,7 +23,7 @@ export async function deployHook(args: { config: string }): Promise<number> {
   const name = lineageName(config, value);
   const cert = config.certificates.find((c) => c.name === name);
   // certbot shows a hook's stderr as "error output": only failures go there.
-  const say = (text: string, ok = true) => (ok ? process.stdout : process.stderr).write(`cert-wrap deploy-hook: ${text}\n`);
+  const say = (text: string, ok = true) => (ok ? process.stdout : process.stderr).write(`cert-wrap deploy-hook: ${cleanText(text, { lines: true })}\n`);
   let failed = false;
 
   if (!cert) {

@@ -32,12 +32,12 @@ export async function obtain(args: ObtainArgs): Promise<number> {
   const certs = selectCertificates(config, args.cert ?? []);
   const plan = planObtain(config, certs, { deployHook: ownDeployHook(config), dryRun: args.dryRun, forceRenewal: false });
   if (args.print) {
-    for (const run of plan) process.stdout.write(`${printable(config.certbot, run.args)}\n`);
+    for (const run of plan) process.stdout.write(`${printable(config.certbot, run.args, run.secrets !== null)}\n`);
     return 0;
   }
   checkBeforeRunning(config, certs);
   await checkReloadBeforeRunning(config, args.reload);
-  const progress = newProgress(config);
+  const progress = newProgress();
   const { session, certificates } = await underLock(config, args.lockTimeout, progress, async () => {
     if (!args.dryRun) await bootstrapCertificates(config, certs);
     const redone = args.dryRun ? [] : await redoFailedDeploys(config, certs, progress);

@@ -42,7 +42,7 @@ export async function renew(args: RenewArgs): Promise<number> {
   const certs = selectCertificates(config, args.cert ?? []);
   const deployHook = ownDeployHook(config);
   checkHooksAndCopies(certs);
-  const progress = newProgress(config);
+  const progress = newProgress();
   // Before the lock, for what looks due: the checks, and that nginx can be reloaded at the end (exit 2 otherwise).
   const due = statusOf(config, certs, new Date(), InspectionCache.open()).filter((s) => s.decision.action !== 'none' && s.decision.action !== 'unknown').map((s) => s.cert);
   if (due.length > 0) checkBeforeRunning(config, due);

@@ -9,9 +9,11 @@ import { acquireLock } from '../../certbot/lock.js';
 import { type CertReport, executeObtain, type PlannedRun } from '../../certbot/obtain.js';
 import { hookAndDeployProblems, preflight } from '../../certbot/preflight.js';
 import { readLogTail, runCertbot } from '../../certbot/run.js';
+import { withSecretsFile } from '../../certbot/secrets-file.js';
 import type { Certificate, Config } from '../../config/types.js';
 import { DEFAULT_CONFIG_DIR } from '../../lifecycle/inspect.js';
 import { signalExitCode, whileInterruptible } from '../../lib/interrupt.js';
+import { redact } from '../../lib/secrets.js';
 import { DEFER_RELOAD_ENV, NO_RELOAD } from '../../lifecycle/pending-reload.js';
 import { checkCanReload } from '../../nginx/can-reload.js';
 import { notReloaded, reloadIfPending } from '../../nginx/reload-pending.js';
@@ -34,9 +36,9 @@ export interface SessionResult {
   interruptedExit: number | null;
 }
 
-export function newProgress(config: Config): Progress {
+export function newProgress(): Progress {
   const live = process.stderr.isTTY === true && !process.env.CI;
-  return createProgress(process.stderr, { live, color: useColor(process.stderr), redact: redactor(config) });
+  return createProgress(process.stderr, { live, color: useColor(process.stderr) });
 }
 
 /** Everything certbot and cert-wrap need for these certificates, checked before acting (exit 2). */
@@ -130,19 +132,20 @@ export function inPlanOrder(plan: PlannedRun[], ...reports: CertReport[][]): Cer
 
 /** The certbot runs of a plan, one at a time. Call it under the lock. */
 export async function runSession(config: Config, plan: PlannedRun[], progress: Progress, opts: { reload?: boolean } = {}): Promise<SessionResult> {
-  // certbot may repeat its arguments in an error line: reasons never carry the EAB secrets.
-  const hide = redactor(config);
   try {
     // Ctrl-C or SIGTERM: stop the running certbot, start no other, clean up, exit 128+N.
     const { value: reports, interrupted } = await whileInterruptible(({ signal, interrupted: stopped }) =>
       executeObtain(plan, {
         run: async (run) => {
-          const result = await runCertbot(config.certbot, run.args, { env: { [DEFER_RELOAD_ENV]: opts.reload === false ? NO_RELOAD : '1' }, signal, onLine: (l) => progress.line(run.cert.name, l) });
-          return { ...result, output: hide(result.output) };
+          const result = await withSecretsFile(run.secrets, (extra) =>
+            runCertbot(config.certbot, [...run.args, ...extra], { env: { [DEFER_RELOAD_ENV]: opts.reload === false ? NO_RELOAD : '1' }, signal, onLine: (l) => progress.line(run.cert.name, l) }),
+          );
+          // certbot may repeat a secret in an error line: reasons never carry one.
+          return { ...result, output: redact(result.output) };
         },
         refuse: (run) => brokenLineage(config.configDir ?? DEFAULT_CONFIG_DIR, run.cert.name),
         stopped: () => stopped() !== null,
-        logTail: () => hide(readLogTail(config)),
+        logTail: () => redact(readLogTail(config)),
         onStart: (run, i, n) => progress.start(run.cert.name, i, n),
         onDone: (run, r) => progress.done(run.cert.name, `${outcomeText(r)} in ${r.seconds.toFixed(1)} s${r.reason ? `: ${r.reason}` : ''}`),
       }),
@@ -158,12 +161,6 @@ export async function runSession(config: Config, plan: PlannedRun[], progress: P
   }
 }
 
-
-/** Replaces the EAB secrets in any text that a person, a log or --json will see. */
-export function redactor(config: Config): (s: string) => string {
-  const secrets = config.eab ? [config.eab.kid, config.eab.hmacKey].filter((s) => s.length >= 4) : [];
-  return (text) => secrets.reduce((t, s) => t.split(s).join('***'), text);
-}
 
 /** Remember which certificates were handled successfully (issued, or checked and not due), for the metrics. */
 export function recordOutcomes(config: Config, reports: CertReport[], dryRun: boolean): void {

@@ -74,7 +74,7 @@ export async function plan(args: { config: string; cert?: string[]; json: boolea
   const deployHook = ownDeployHook(config);
   const items = statuses.map((s) => {
     const [run] = s.decision.action === 'none' || s.decision.action === 'unknown' ? [] : planObtain(config, [s.cert], { deployHook, dryRun: false, forceRenewal: s.decision.action === 'renew' });
-    return { name: s.cert.name, action: s.decision.action, reason: s.decision.reason, command: run ? printable(config.certbot, run.args) : null };
+    return { name: s.cert.name, action: s.decision.action, reason: s.decision.reason, command: run ? printable(config.certbot, run.args, run.secrets !== null) : null };
   });
   if (args.json) {
     process.stdout.write(`${JSON.stringify({ certificates: items }, null, 2)}\n`);
