@@ -37,7 +37,7 @@ describe('formatApply', () => {
       certificatesReload: { attempted: false, ok: true, message: '' },
     };
     const text = formatApply(report, false);
-    expect(text).toContain('unchanged (not due)');
+    expect(text).toContain('unchanged  not due: 60 days left');
     expect(text.trimEnd().split('\n').at(-1)).toBe(
       "Nothing to do: /etc/nginx/conf.d/cert-wrap.conf is up to date, every certificate's paths are in place and none is due.",
     );
