@@ -34,7 +34,7 @@ const MISSING_CERTIFICATE = /cannot load certificate(?: key)? "[^"]*": BIO_new_f
 export function missingCertificateHint(configFile: string): string {
   return (
     `the certificate files do not exist yet: run "${shellJoin(['cert-wrap', 'bootstrap', '-c', configFile])}" first; it creates them at their ` +
-    'stable paths, with self-signed placeholders until certbot issues the real ones'
+    `stable paths, with self-signed placeholders until certbot issues the real ones (or "${shellJoin(['cert-wrap', 'apply', '-c', configFile])}" for the whole first deploy)`
   );
 }
 

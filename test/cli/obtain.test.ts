@@ -190,7 +190,7 @@ describe('obtain records its successes in state.json, as renew does', () => {
   it('after a first obtain, the metrics have a last-success sample for each certificate issued', async () => {
     const s = setup('  - domains: [a.example.org]\n  - name: fail-one\n    domains: [f.example.org]\n');
     const before = Date.now();
-    const r = await runBin(bins.certWrap, ['obtain', '--no-preflight', '-c', s.file], { env: s.env });
+    const r = await runBin(bins.certWrap, ['obtain', '--no-preflight', '--no-reload', '-c', s.file], { env: s.env });
     expect(r.exitCode).toBe(1);
     const state = JSON.parse(readFileSync(join(s.dir, 'certs', 'state.json'), 'utf8')) as { certificates: Record<string, { lastSuccess: string }> };
     expect(Object.keys(state.certificates)).toEqual(['a.example.org']);

@@ -264,7 +264,7 @@ describe.runIf(root)('cert-wrap\'s own files in a config-dir or certs-dir others
   it('the lock owner file: a link cert-wrap.lock.owner -> a root file is not written through', async () => {
     const { dir, file, bait, env } = await shared('cw-fd-lock-');
     asNobody('ln', ['-s', bait, join(dir, 'le', 'cert-wrap.lock.owner')]);
-    const r = await run(bins.certWrap, ['obtain', '-c', file, '--json', '--no-preflight'], env);
+    const r = await run(bins.certWrap, ['obtain', '-c', file, '--json', '--no-preflight', '--no-reload'], env);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(readFileSync(bait, 'utf8')).toBe('root only\n');
   });
@@ -301,7 +301,7 @@ describe.runIf(root)('cert-wrap\'s own files in a config-dir or certs-dir others
     expect(s.exitCode, `${s.stderr} (-1: blocked on the FIFO)`).toBe(0);
 
     asNobody('sh', ['-c', `rm ${state}; umask 000; printf '{}\\n' > ${dir}/certs/open.json; ln -s open.json ${state}`]);
-    const r = await run(bins.certWrap, ['renew', '-c', file, '--json', '--no-preflight'], env);
+    const r = await run(bins.certWrap, ['renew', '-c', file, '--json', '--no-preflight', '--no-reload'], env);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(readFileSync(join(dir, 'certs', 'open.json'), 'utf8')).toBe('{}\n');
     const st = lstatSync(state);

@@ -64,7 +64,7 @@ describe("certbot's output and reasons with control characters", () => {
       'run.yaml',
       [`webroot: ${dir}/webroot`, `certbot: ${standIn}`, `config-dir: ${dir}/le`, `certs-dir: ${dir}/certs`, `nginx: {pid-file: ${dir}/nginx.pid}`, 'certificates:', '  - domains: [a.example.org]', ''].join('\n'),
     );
-    const r = await runBin(bins.certWrap, ['obtain', '--no-preflight', '-c', file], { env: { CI: '1' } });
+    const r = await runBin(bins.certWrap, ['obtain', '--no-preflight', '--no-reload', '-c', file], { env: { CI: '1' } });
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain('a.example.org | Saving debug log\\e[2J\\rX');
     expect(r.stdout).toContain('certbot.errors.Error: bad \\e]0;pwned\\u0007 \\u009b thing');

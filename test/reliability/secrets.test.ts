@@ -285,7 +285,7 @@ function configsSeen(): { file: string; mode: string; dirMode: string }[] {
 describe('the file that hands the secrets to certbot: 0600 in a 0700 directory, removed after success, failure and interrupt', () => {
   it.each(['ok-one', 'fail-echo-one', 'fail-quiet-one'])('%s', async (name) => {
     rmSync(join(dir, 'logs', 'config-seen'), { force: true });
-    await capture(`obtain --cert ${name}`, bins.certWrap, ['obtain', '--no-preflight', '--cert', name, '-c', config]);
+    await capture(`obtain --cert ${name}`, bins.certWrap, ['obtain', '--no-preflight', '--no-reload', '--cert', name, '-c', config]);
     const seen = configsSeen();
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatchObject({ mode: '600', dirMode: '700' });
@@ -296,7 +296,7 @@ describe('the file that hands the secrets to certbot: 0600 in a 0700 directory, 
     rmSync(join(dir, 'logs', 'config-seen'), { force: true });
     const slow = join(dir, 'slow.yaml');
     writeFileSync(slow, siteText(join(dir, 'echo-certbot.sh'), '  - name: slow-one\n    domains: [s.example.org]'));
-    const run = execa(process.execPath, [bins.certWrap, 'obtain', '--no-preflight', '-c', slow], { reject: false, stdin: 'ignore', env: { CI: '1' } });
+    const run = execa(process.execPath, [bins.certWrap, 'obtain', '--no-preflight', '--no-reload', '-c', slow], { reject: false, stdin: 'ignore', env: { CI: '1' } });
     for (let i = 0; i < 200 && configsSeen().length === 0; i++) await new Promise((r) => setTimeout(r, 50));
     const seen = configsSeen();
     expect(seen).toHaveLength(1);
