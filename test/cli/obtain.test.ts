@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { bins, repoRoot, runBin, writeConfig } from '../support/cli.js';
+import { waitFor } from '../support/tools.js';
 
 const fake = join(repoRoot, 'test', 'support', 'fake-certbot.sh');
 
@@ -17,6 +18,13 @@ function setup(certs: string, extra = '') {
   return { file, dir, log, env: { FAKE_CERTBOT_LOG: log } };
 }
 const calls = (log: string) => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []);
+/**
+ * Until the stand-in has logged its first call: the run then holds the lock and
+ * has its SIGINT/SIGTERM handler in place (both come before certbot starts).
+ */
+async function untilCertbotStarted(log: string): Promise<void> {
+  if (!(await waitFor(() => calls(log).length > 0, 30_000, 20))) throw new Error(`the certbot stand-in never started (no line in ${log})`);
+}
 
 describe('cert-wrap obtain (certbot replaced by a stand-in)', () => {
   it('--print prints the certbot commands, shell-quoted, and starts nothing', async () => {
@@ -98,16 +106,23 @@ describe('cert-wrap obtain (certbot replaced by a stand-in)', () => {
 
   it('two runs on the same certbot directories never interleave: the second waits, or gives up with exit 3', async () => {
     const s = setup('  - name: slow-one\n    domains: [a.example.org]\n');
-    const first = runBin(bins.certWrap, ['obtain', '--no-preflight', '--no-reload', '-c', s.file, '--json'], { env: s.env });
-    await new Promise((res) => setTimeout(res, 700)); // the first holds the lock while its certbot runs (2 s)
-    const impatient = await runBin(bins.certWrap, ['obtain', '--no-preflight', '--no-reload', '-c', s.file, '--lock-timeout', '0.5'], { env: s.env });
+    // The stand-in holds until this file exists: the first run keeps the lock until then.
+    const hold = join(s.dir, 'release-certbot');
+    const env = { ...s.env, FAKE_CERTBOT_HOLD: hold };
+    const first = runBin(bins.certWrap, ['obtain', '--no-preflight', '--no-reload', '-c', s.file, '--json'], { env });
+    await untilCertbotStarted(s.log);
+    const impatient = await runBin(bins.certWrap, ['obtain', '--no-preflight', '--no-reload', '-c', s.file, '--lock-timeout', '0.5'], { env });
     expect(impatient.exitCode).toBe(3);
     expect(impatient.stderr).toMatch(/^waiting up to 0.5 s for another cert-wrap run .*\ncert-wrap: another cert-wrap run \(pid \d+, since .+\) holds the lock on .*\/le; gave up after 0.5 s/);
-    const patient = runBin(bins.certWrap, ['obtain', '--no-preflight', '--no-reload', '-c', s.file, '--json', '--lock-timeout', '20'], { env: s.env });
+    const patient = execa(process.execPath, [bins.certWrap, 'obtain', '--no-preflight', '--no-reload', '-c', s.file, '--json', '--lock-timeout', '20'], { reject: false, env: { NO_COLOR: '1', ...env }, stdin: 'ignore' });
+    let waiting = '';
+    patient.stderr?.on('data', (d: Buffer) => (waiting += d.toString()));
+    // Released only once the second run says it waits for the lock.
+    expect(await waitFor(() => waiting.includes('waiting up to 20 s for another cert-wrap run'), 30_000, 20), waiting).toBe(true);
+    writeFileSync(hold, '');
     expect((await first).exitCode).toBe(0);
     const second = await patient;
     expect(second.exitCode).toBe(0);
-    expect(second.stderr).toContain('waiting up to 20 s for another cert-wrap run');
     // the stand-in's invocations did not overlap: two runs, one after the other
     expect(calls(s.log)).toHaveLength(2);
   });
@@ -115,7 +130,7 @@ describe('cert-wrap obtain (certbot replaced by a stand-in)', () => {
   it('SIGTERM stops the run: no further certificate, lock released, exit 143', async () => {
     const s = setup('  - name: slow-one\n    domains: [a.example.org]\n  - name: two\n    domains: [b.example.org]\n');
     const run = execa(process.execPath, [bins.certWrap, 'obtain', '--no-preflight', '--no-reload', '-c', s.file], { reject: false, env: s.env, stdin: 'ignore' });
-    await new Promise((res) => setTimeout(res, 700));
+    await untilCertbotStarted(s.log);
     run.kill('SIGTERM');
     const r = await run;
     expect(r.exitCode).toBe(143);

@@ -6,6 +6,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
+import { curlIn, tcpOpenIn, type Netns } from './netns.js';
 import { findTool, isProcessAlive } from './tools.js';
 
 export interface StartPebbleOptions {
@@ -15,6 +16,8 @@ export interface StartPebbleOptions {
   validitySeconds?: number;
   /** External Account Binding required: key id -> base64url HMAC key (pebble's externalAccountMACKeys). */
   eabKeys?: Record<string, string>;
+  /** Run both processes in this network namespace (and probe them there) instead of the host's loopback. */
+  netns?: Netns;
 }
 
 export interface RunningPebble {
@@ -148,7 +151,8 @@ interface Child {
  * worker even if that is killed before afterAll can run. The handle is
  * unref'd so it never keeps the worker alive by itself.
  */
-function spawnLogged(binary: string, args: string[], logFile: string, env: NodeJS.ProcessEnv): Child {
+function spawnLogged(command: [string, string[]], logFile: string, env: NodeJS.ProcessEnv): Child {
+  const [binary, args] = command;
   const setpriv = findTool('setpriv');
   const file = setpriv ?? binary;
   const argv = setpriv !== null ? ['--pdeathsig', 'KILL', '--', binary, ...args] : args;
@@ -202,9 +206,17 @@ export async function startPebble(opts: StartPebbleOptions): Promise<RunningPebb
   if (pebbleBin === null || challBin === null) {
     throw new Error('pebble and pebble-challtestsrv must be installed (apt-get install -y pebble)');
   }
-  for (const port of [HTTP01_PORT, PEBBLE_ACME_PORT, PEBBLE_MGMT_PORT, CHALLTESTSRV_DNS_PORT, CHALLTESTSRV_MGMT_PORT]) {
-    await assertPortFree(port);
+  const ns = opts.netns;
+  // A namespace of its own is fresh: its ports are free by construction.
+  if (!ns) {
+    for (const port of [HTTP01_PORT, PEBBLE_ACME_PORT, PEBBLE_MGMT_PORT, CHALLTESTSRV_DNS_PORT, CHALLTESTSRV_MGMT_PORT]) {
+      await assertPortFree(port);
+    }
   }
+  const command = (binary: string, args: string[]): [string, string[]] => (ns ? ns.wrap(binary, args) : [binary, args]);
+  const reachable = (port: number) => (ns ? tcpOpenIn(ns, port) : tcpReachable(port));
+  const get = async (url: string, timeoutMs: number): Promise<{ status: number; body: string }> =>
+    ns ? curlIn(ns, url, { cacert: pki.ca }) : httpsGet(url, caPem, timeoutMs);
 
   const logsDir = path.join(dir, 'logs');
   await mkdir(logsDir, { recursive: true });
@@ -249,23 +261,21 @@ export async function startPebble(opts: StartPebbleOptions): Promise<RunningPebb
 
   try {
     const chall = spawnLogged(
-      challBin,
-      ['-defaultIPv4', PEBBLE_HOST, '-defaultIPv6', '', '-dns01', `${PEBBLE_HOST}:${CHALLTESTSRV_DNS_PORT}`,
-        '-http01', '', '-https01', '', '-tlsalpn01', '', '-management', `${PEBBLE_HOST}:${CHALLTESTSRV_MGMT_PORT}`],
+      command(challBin, ['-defaultIPv4', PEBBLE_HOST, '-defaultIPv6', '', '-dns01', `${PEBBLE_HOST}:${CHALLTESTSRV_DNS_PORT}`,
+        '-http01', '', '-https01', '', '-tlsalpn01', '', '-management', `${PEBBLE_HOST}:${CHALLTESTSRV_MGMT_PORT}`]),
       logs.challtestsrv,
       baseEnv,
     );
     children.push(chall);
     const deadline = Date.now() + READY_TIMEOUT_MS;
-    while (!(await tcpReachable(CHALLTESTSRV_MGMT_PORT))) {
+    while (!(await reachable(CHALLTESTSRV_MGMT_PORT))) {
       if (exitedEarly(chall)) return await failure(`pebble-challtestsrv exited early (code ${String(chall.proc.exitCode)}, signal ${String(chall.proc.signalCode)})`);
       if (Date.now() > deadline) return await failure('pebble-challtestsrv did not come up');
       await sleep(50);
     }
 
     const peb = spawnLogged(
-      pebbleBin,
-      ['-config', configPath, '-dnsserver', `${PEBBLE_HOST}:${CHALLTESTSRV_DNS_PORT}`],
+      command(pebbleBin, ['-config', configPath, '-dnsserver', `${PEBBLE_HOST}:${CHALLTESTSRV_DNS_PORT}`]),
       logs.pebble,
       { ...baseEnv, PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0', PEBBLE_AUTHZREUSE: '0' },
     );
@@ -274,7 +284,7 @@ export async function startPebble(opts: StartPebbleOptions): Promise<RunningPebb
     let lastErr = '';
     for (;;) {
       try {
-        const res = await httpsGet(directoryUrl, caPem, 1_000);
+        const res = await get(directoryUrl, 1_000);
         if (res.status === 200 && res.body.includes('newNonce')) break;
         lastErr = `HTTP ${res.status}`;
       } catch (err) {
@@ -292,7 +302,7 @@ export async function startPebble(opts: StartPebbleOptions): Promise<RunningPebb
       logs,
       pids,
       rootPem: async () => {
-        const res = await httpsGet(`https://${PEBBLE_HOST}:${PEBBLE_MGMT_PORT}/roots/0`, caPem);
+        const res = await get(`https://${PEBBLE_HOST}:${PEBBLE_MGMT_PORT}/roots/0`, 3_000);
         if (res.status !== 200) throw new Error(`GET /roots/0 -> HTTP ${res.status}: ${res.body}`);
         return res.body;
       },
