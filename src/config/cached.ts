@@ -19,10 +19,13 @@ import { normalize } from './normalize.js';
 import { readConfigText } from './read.js';
 import type { Config, RawConfig } from './types.js';
 
+/** The cache of a run as root, such as the scheduled one. */
+export const ROOT_CACHE_DIR = '/var/cache/cert-wrap';
+
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.CERT_WRAP_CACHE_DIR) return env.CERT_WRAP_CACHE_DIR;
   if (env.XDG_CACHE_HOME) return join(env.XDG_CACHE_HOME, 'cert-wrap');
-  return process.getuid?.() === 0 ? '/var/cache/cert-wrap' : join(homedir(), '.cache', 'cert-wrap');
+  return process.getuid?.() === 0 ? ROOT_CACHE_DIR : join(homedir(), '.cache', 'cert-wrap');
 }
 
 export async function loadConfigCached(file: string): Promise<Config> {

@@ -192,8 +192,8 @@ describe('obtain records its successes in state.json, as renew does', () => {
     const before = Date.now();
     const r = await runBin(bins.certWrap, ['obtain', '--no-preflight', '-c', s.file], { env: s.env });
     expect(r.exitCode).toBe(1);
-    const state = JSON.parse(readFileSync(join(s.dir, 'certs', 'state.json'), 'utf8')) as { certificates: Record<string, { lastSuccess: string }> };
-    expect(Object.keys(state.certificates)).toEqual(['a.example.org']);
+    const state = JSON.parse(readFileSync(join(s.dir, 'certs', 'state.json'), 'utf8')) as { certificates: Record<string, { lastSuccess?: string }> };
+    expect(Object.keys(state.certificates).filter((name) => state.certificates[name]!.lastSuccess)).toEqual(['a.example.org']);
     expect(Date.parse(state.certificates['a.example.org']!.lastSuccess)).toBeGreaterThanOrEqual(before - 1000);
     const metrics = join(s.dir, 'metrics.prom');
     await runBin(bins.certWrap, ['status', '-c', s.file, '--metrics', metrics], { env: s.env });

@@ -27,6 +27,8 @@ export interface RenewArgs {
   metrics?: string;
   preflight: boolean;
   resolve?: string[];
+  /** Print nothing when nothing was renewed and nothing failed. */
+  quiet?: boolean;
 }
 
 export interface RenewSummary extends RunSummary {
@@ -40,7 +42,7 @@ export async function renew(args: RenewArgs): Promise<number> {
   const config = await loadConfigCached(args.config);
   const certs = selectCertificates(config, args.cert ?? []);
   const deployHook = ownDeployHook(config);
-  checkHooksAndCopies(certs);
+  checkHooksAndCopies(config, certs);
   const progress = newProgress(config);
   // Decide under the lock: a run that waited for another one sees what that one renewed.
   const outcome = await underLock(config, args.lockTimeout, progress, async () => {
@@ -78,10 +80,18 @@ export async function renew(args: RenewArgs): Promise<number> {
     certificates,
     reload,
   };
+  if (!args.dryRun) await (await import('./alerts.js')).raiseAlerts(config, certs, 'renew', summary);
   const now = new Date();
   if (args.metrics) writeMetrics(args.metrics, statusOf(config, certs, now), config.certsDir, now);
-  process.stdout.write(args.json ? `${JSON.stringify(summary, null, 2)}\n` : formatTable(summary, useColor(process.stdout)));
+  if (!(args.quiet && uneventful(summary))) {
+    process.stdout.write(args.json ? `${JSON.stringify(summary, null, 2)}\n` : formatTable(summary, useColor(process.stdout)));
+  }
   return summary.ok ? 0 : 1;
+}
+
+/** Nothing to tell a person: no certificate renewed, redeployed or failed, no reload attempted or failed. */
+export function uneventful(summary: RenewSummary): boolean {
+  return summary.ok && !summary.reload.attempted && summary.certificates.every((r) => r.outcome === 'unchanged');
 }
 
 function notDue(s: CertStatus): CertReport {

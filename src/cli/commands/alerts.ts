@@ -1,0 +1,48 @@
+/**
+ * Runs each certificate's on-failure command after obtain or renew, as
+ * lifecycle/alert.ts decides: /bin/sh -c COMMAND, the run's JSON summary on
+ * stdin, the essentials in CERT_WRAP_* variables, its output on stderr (stdout
+ * stays the summary's). The EAB secrets are removed from everything it gets.
+ * A command that fails is reported and tried again on the next run.
+ */
+import { spawn } from 'node:child_process';
+import type { Certificate, Config } from '../../config/types.js';
+import { type Alert, alertEnv, planAlerts } from '../../lifecycle/alert.js';
+import { type AlertMark, readState, recordAlerts } from '../../lifecycle/state.js';
+import { statusOf } from '../../lifecycle/status.js';
+import type { RunSummary } from '../summary.js';
+import { redactor } from './session.js';
+
+/** An alert command that hangs is stopped after this long. */
+const TIMEOUT_MS = 300_000;
+
+export async function raiseAlerts(config: Config, certs: Certificate[], command: 'obtain' | 'renew', summary: RunSummary): Promise<void> {
+  const now = new Date();
+  const plan = planAlerts(summary.certificates, statusOf(config, certs, now), readState(config.certsDir), now, config.alertBeforeDays);
+  const marks = new Map<string, AlertMark | null>(plan.cleared.map((name) => [name, null]));
+  const hide = redactor(config);
+  for (const alert of plan.run) {
+    const input = hide(`${JSON.stringify({ command, certificate: describe(alert), summary }, null, 2)}\n`);
+    const env = Object.fromEntries(Object.entries(alertEnv(alert, command)).map(([k, v]) => [k, hide(v)]));
+    const failure = await runAlert(alert.command, env, input);
+    if (failure === null) marks.set(alert.cert.name, { condition: alert.condition, at: now.toISOString() });
+    else process.stderr.write(`cert-wrap: on-failure of ${alert.cert.name} ${failure}; it runs again on the next run: ${alert.command}\n`);
+  }
+  recordAlerts(config.certsDir, marks);
+}
+
+function describe(alert: Alert) {
+  return { name: alert.cert.name, domains: alert.cert.domains, class: alert.condition, reason: alert.reason, daysLeft: alert.daysLeft, notAfter: alert.notAfter };
+}
+
+/** null when the command exited 0, else what went wrong. */
+function runAlert(command: string, env: Record<string, string>, input: string): Promise<string | null> {
+  return new Promise((resolve) => {
+    const child = spawn('/bin/sh', ['-c', command], { env: { ...process.env, ...env }, stdio: ['pipe', 2, 2], timeout: TIMEOUT_MS });
+    child.on('error', (err) => resolve(`could not start: ${err.message}`));
+    child.on('close', (code, signal) => resolve(code === 0 ? null : signal ? `was stopped by ${signal}` : `failed (exit code ${code})`));
+    // A command that does not read its stdin is fine.
+    child.stdin?.on('error', () => {});
+    child.stdin?.end(input);
+  });
+}
