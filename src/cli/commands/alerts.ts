@@ -5,7 +5,6 @@
  * stays the summary's). The EAB secrets are removed from everything it gets.
  * A command that fails is reported and tried again on the next run.
  */
-import { spawn } from 'node:child_process';
 import type { Certificate, Config } from '../../config/types.js';
 import { type Alert, alertEnv, planAlerts } from '../../lifecycle/alert.js';
 import { type AlertMark, readState, recordAlerts } from '../../lifecycle/state.js';
@@ -36,13 +35,11 @@ function describe(alert: Alert) {
 }
 
 /** null when the command exited 0, else what went wrong. */
-function runAlert(command: string, env: Record<string, string>, input: string): Promise<string | null> {
-  return new Promise((resolve) => {
-    const child = spawn('/bin/sh', ['-c', command], { env: { ...process.env, ...env }, stdio: ['pipe', 2, 2], timeout: TIMEOUT_MS });
-    child.on('error', (err) => resolve(`could not start: ${err.message}`));
-    child.on('close', (code, signal) => resolve(code === 0 ? null : signal ? `was stopped by ${signal}` : `failed (exit code ${code})`));
-    // A command that does not read its stdin is fine.
-    child.stdin?.on('error', () => {});
-    child.stdin?.end(input);
-  });
+async function runAlert(command: string, env: Record<string, string>, input: string): Promise<string | null> {
+  const { execa } = await import('execa');
+  // Like certbot's hooks and the deploy-hook: the configured command, in a shell, on purpose.
+  const r = await execa('/bin/sh', ['-c', command], { input, stdout: 2, stderr: 'inherit', env, reject: false, timeout: TIMEOUT_MS });
+  if (r.exitCode === 0) return null;
+  if (r.timedOut) return `was stopped after ${TIMEOUT_MS / 1000} s`;
+  return r.signal ? `was stopped by ${r.signal}` : r.exitCode === undefined ? `could not start: ${r.shortMessage}` : `failed (exit code ${r.exitCode})`;
 }
