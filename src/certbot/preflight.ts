@@ -45,7 +45,7 @@ export function preflight(config: Config, certs: Certificate[]): Problem[] {
     const why = whyNotWritable(dir);
     if (why) problems.push({ message: `${key} ${dir} ${why}: ${key === 'certs-dir' ? 'cert-wrap' : 'certbot'} must write there` });
   }
-  problems.push(...hookAndDeployProblems(certs));
+  problems.push(...hookAndDeployProblems(certs, config.onFailure));
   return problems;
 }
 
@@ -53,14 +53,20 @@ export function preflight(config: Config, certs: Certificate[]): Problem[] {
  * What is wrong with the certificates' own settings, whatever is due: every
  * hook's first word, the deploy copies' owners, groups and directories.
  */
-export function hookAndDeployProblems(certs: Certificate[]): Problem[] {
+export function hookAndDeployProblems(certs: Certificate[], topOnFailure: string | null = null): Problem[] {
   const problems: Problem[] = [];
+  if (topOnFailure !== null && certs.some((c) => c.onFailure === topOnFailure)) {
+    const first = topOnFailure.trim().split(/\s+/)[0]!;
+    if (which(first) === null) problems.push({ message: `on-failure: "${first}" is not an executable file or a command on PATH (the alert command's first word must be one; put shell code in a script)` });
+  }
   const accounts = new AccountDb();
   for (const cert of certs) {
     for (const [key, hook] of [
       ['authentication-hook', cert.authenticationHook],
       ['cleanup-hook', cert.cleanupHook],
       ['deploy-hook', cert.deployHook],
+      // The top-level on-failure is checked once, below, under its own name.
+      ['on-failure', cert.onFailure === topOnFailure ? null : cert.onFailure],
     ] as const) {
       if (hook === null) continue;
       const first = hook.trim().split(/\s+/)[0]!;

@@ -30,6 +30,9 @@ import { readConfigBytes } from './read.js';
 import type { Config, RawConfig } from './types.js';
 import { decodeUtf8 } from './utf8.js';
 
+/** The cache of a run as root, such as the scheduled one. */
+export const ROOT_CACHE_DIR = '/var/cache/cert-wrap';
+
 /**
  * The cache directory. root always uses /var/cache/cert-wrap, never a
  * user's XDG_CACHE_HOME or HOME inherited through `sudo -E` or `su`.
@@ -38,7 +41,7 @@ import { decodeUtf8 } from './utf8.js';
  */
 export function cacheDir(env: NodeJS.ProcessEnv = process.env, uid = process.getuid?.()): string {
   if (env.CERT_WRAP_CACHE_DIR) return env.CERT_WRAP_CACHE_DIR;
-  if (uid === 0) return '/var/cache/cert-wrap';
+  if (uid === 0) return ROOT_CACHE_DIR;
   if (env.XDG_CACHE_HOME) return join(env.XDG_CACHE_HOME, 'cert-wrap');
   return join(homedir(), '.cache', 'cert-wrap');
 }

@@ -37,6 +37,7 @@ export function normalize(raw: RawConfig, sourcePath: string): Config {
   httpsListen.forEach((value, i) => check(['nginx', 'https-listen', i], value, rules.checkHttpsListen));
   const certsDir = stripTrailingSlash(check(['certs-dir'], raw['certs-dir'], rules.checkWebroot) ?? DEFAULTS.certsDir);
   const renewBefore = parseRenewBefore(raw['renew-before']);
+  const onFailure = check(['on-failure'], raw['on-failure'], rules.checkHook);
   if (renewBefore && 'fraction' in renewBefore && !(renewBefore.fraction > 0 && renewBefore.fraction < 1)) {
     issues.push({ path: ['renew-before'], message: `${showValue(raw['renew-before'])} must be a share of the lifetime between 0 and 1 (e.g. "33%" or "1/3")` });
   }
@@ -47,7 +48,7 @@ export function normalize(raw: RawConfig, sourcePath: string): Config {
     issues.push({ path: ['rsa-key-size'], message: 'is set, but key-type is "ecdsa": remove one of them' });
   }
 
-  const certificates = normalizeCertificates(raw, issues, check);
+  const certificates = normalizeCertificates(raw, issues, check, onFailure);
   const defaultLocation = normalizeLocation(raw, issues, check);
 
   if (issues.length > 0) throw new ConfigError(issues);
@@ -57,6 +58,8 @@ export function normalize(raw: RawConfig, sourcePath: string): Config {
     webroot,
     certsDir,
     renewBefore,
+    onFailure,
+    alertBeforeDays: raw['alert-before'] ?? DEFAULTS.alertBeforeDays,
     certificates,
     email: raw.email ?? null,
     server: raw.server ?? null,
@@ -94,7 +97,7 @@ function stripTrailingSlash(path: string): string {
 
 type CheckFn = (path: PathPart[], value: string | undefined, fn: Check) => string | null;
 
-function normalizeCertificates(raw: RawConfig, issues: ConfigIssue[], check: CheckFn): Certificate[] {
+function normalizeCertificates(raw: RawConfig, issues: ConfigIssue[], check: CheckFn, onFailure: string | null): Certificate[] {
   // Where each name was first seen, across all certificates: a Map keeps this linear.
   const seenDomain = new Map<string, PathPart[]>();
   const seenName = new Map<string, PathPart[]>();
@@ -139,6 +142,7 @@ function normalizeCertificates(raw: RawConfig, issues: ConfigIssue[], check: Che
       authenticationHook: check(at('authentication-hook'), rc['authentication-hook'], rules.checkHook),
       cleanupHook: check(at('cleanup-hook'), rc['cleanup-hook'], rules.checkHook),
       deployHook: check(at('deploy-hook'), rc['deploy-hook'], rules.checkHook),
+      onFailure: check(at('on-failure'), rc['on-failure'], rules.checkHook) ?? onFailure,
     };
     if (challenge === null) {
       for (const key of ['authentication-hook', 'cleanup-hook'] as const) {

@@ -6,6 +6,7 @@ export interface RawCertificate {
   'authentication-hook'?: string;
   'cleanup-hook'?: string;
   'deploy-hook'?: string;
+  'on-failure'?: string;
   https?: boolean | { body?: string[] };
   deploy?: RawDeployCopy[];
 }
@@ -27,6 +28,8 @@ export interface RawConfig {
   webroot?: string;
   'certs-dir'?: string;
   'renew-before'?: number | string;
+  'on-failure'?: string;
+  'alert-before'?: number;
   certificates: RawCertificate[];
   email?: string;
   server?: string;
@@ -54,6 +57,8 @@ export interface Certificate {
   authenticationHook: string | null;
   cleanupHook: string | null;
   deployHook: string | null;
+  /** The alert command: the certificate's own on-failure, else the top-level one; null: none. */
+  onFailure: string | null;
   /** null: no HTTPS server; otherwise the directives it serves (possibly none). */
   https: { body: string[] } | null;
   deploy: DeployCopy[];
@@ -110,6 +115,10 @@ export interface Config {
   webroot: string;
   certsDir: string;
   renewBefore: RenewBefore;
+  /** The top-level on-failure (each certificate carries the one that applies to it). */
+  onFailure: string | null;
+  /** Days before expiry from which a certificate not yet renewed raises an alert. */
+  alertBeforeDays: number;
   certificates: Certificate[];
   email: string | null;
   server: string | null;
@@ -131,6 +140,7 @@ export const DEFAULTS = {
   httpsListen: ['443', '[::]:443'],
   certsDir: '/etc/cert-wrap/certs',
   deployMode: 0o600,
+  alertBeforeDays: 7,
   nginxBinary: 'nginx',
   defaultLocation: { uri: '/', body: ['return 301 https://$host$request_uri;'] },
 } as const;

@@ -26,6 +26,15 @@ export function renderMetrics(statuses: CertStatus[], state: State, now: Date): 
       },
     ],
   ];
+  families.push([
+    'cert_wrap_certificate_last_failure_timestamp_seconds',
+    'gauge',
+    'Last time a cert-wrap run ended with the certificate failed (Unix time); its class is in cert_wrap_certificate_last_failure_info.',
+    (s) => {
+      const at = state.certificates[s.cert.name]?.lastFailure?.at;
+      return at ? seconds(new Date(at)) : null;
+    },
+  ]);
   const lines: string[] = [];
   for (const [name, type, help, value] of families) {
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
@@ -34,5 +43,17 @@ export function renderMetrics(statuses: CertStatus[], state: State, now: Date): 
       if (v !== null) lines.push(`${name}{certificate="${escapeLabel(s.cert.name)}"} ${v}`);
     }
   }
+  lines.push(...failureInfo(statuses, state));
   return `${lines.join('\n')}\n`;
+}
+
+/** The class of each certificate's last failure, as an info metric (value 1, the class as a label). */
+function failureInfo(statuses: CertStatus[], state: State): string[] {
+  const name = 'cert_wrap_certificate_last_failure_info';
+  const lines = [`# HELP ${name} The failure class of the certificate's last failure (preflight, validation, network, rate-limited, locked, deploy, other).`, `# TYPE ${name} gauge`];
+  for (const s of statuses) {
+    const cls = state.certificates[s.cert.name]?.lastFailure?.class;
+    if (typeof cls === 'string') lines.push(`${name}{certificate="${escapeLabel(s.cert.name)}",class="${escapeLabel(cls)}"} 1`);
+  }
+  return lines;
 }

@@ -17,9 +17,27 @@ export interface DeployFailure {
   reason: string;
 }
 
+/** The last run that ended with this certificate failed. */
+export interface LastFailure {
+  /** ISO 8601. */
+  at: string;
+  /** The failure class (preflight, validation, network, ...). */
+  class: string;
+}
+
+/** The alert condition last reported through on-failure, and when. */
+export interface AlertMark {
+  /** The failure class, or "expiring". */
+  condition: string;
+  /** ISO 8601. */
+  at: string;
+}
+
 export interface CertState {
   lastSuccess?: string;
   deployFailed?: DeployFailure;
+  lastFailure?: LastFailure;
+  alert?: AlertMark;
 }
 
 export interface State {
@@ -44,6 +62,25 @@ export function recordSuccess(certsDir: string, names: string[], when: Date): vo
   if (names.length === 0) return;
   update(certsDir, (state) => {
     for (const name of names) state.certificates[name] = { ...state.certificates[name], lastSuccess: when.toISOString() };
+  });
+}
+
+/** These certificates failed in this run (name and class), for the metrics and status --check. */
+export function recordFailures(certsDir: string, failures: { name: string; class: string }[], when: Date): void {
+  if (failures.length === 0) return;
+  update(certsDir, (state) => {
+    for (const f of failures) state.certificates[f.name] = { ...state.certificates[f.name], lastFailure: { at: when.toISOString(), class: f.class } };
+  });
+}
+
+/** Remember the alert condition reported for each name (null: the condition is over). Writes nothing when nothing changes. */
+export function recordAlerts(certsDir: string, marks: Map<string, AlertMark | null>): void {
+  if (marks.size === 0) return;
+  update(certsDir, (state) => {
+    for (const [name, mark] of marks) {
+      const { alert: _, ...rest } = state.certificates[name] ?? {};
+      state.certificates[name] = mark === null ? rest : { ...rest, alert: mark };
+    }
   });
 }
 

@@ -90,13 +90,34 @@ export interface SystemdUnits {
   timer: string;
 }
 
+/** What the service may write; everything else is read-only for it (see sandbox.ts). */
+export interface Sandbox {
+  writablePaths: string[];
+}
+
+/** A hung run (a CA that never answers) must not block every later one: the service is stopped after this. */
+export const TIMEOUT_START = '1h';
+
+/** What the operator runs once the two units are in place. */
+export const ENABLE_COMMAND = `systemctl daemon-reload && systemctl enable --now ${UNIT_NAME}.timer`;
+
 export function onCalendar(slot: Slot): string {
   return `*-*-* ${slot.hours.map(pad).join(',')}:${pad(slot.minute)}:00`;
 }
 
-export function systemdUnits(slot: Slot, command: readonly string[]): SystemdUnits {
+/**
+ * One ReadWritePaths= entry. The leading `-` lets the unit start when a path
+ * does not exist yet (systemd refuses to set up the namespace otherwise);
+ * paths with a space are quoted (systemd.exec(5)).
+ */
+export function readWritePath(path: string): string {
+  if (/["\\]/.test(path)) throw new UsageError(`systemd cannot list a writable path containing a quote or backslash: ${showValue(path)}`);
+  const word = `-${path.replace(/%/g, '%%')}`;
+  return /\s/.test(word) ? `"${word}"` : word;
+}
+
+export function systemdUnits(slot: Slot, command: readonly string[], sandbox: Sandbox = { writablePaths: [] }): SystemdUnits {
   const service = [
-    `# ${UNIT_DIR}/${UNIT_NAME}.service`,
     '[Unit]',
     'Description=Renew certificates with cert-wrap',
     'Wants=network-online.target',
@@ -105,11 +126,18 @@ export function systemdUnits(slot: Slot, command: readonly string[]): SystemdUni
     '[Service]',
     'Type=oneshot',
     `ExecStart=${execStart(command)}`,
+    `TimeoutStartSec=${TIMEOUT_START}`,
+    '# Sandboxing: /usr, /boot and /etc are read-only except the paths cert-wrap, certbot,',
+    '# the deploy copies and nginx need. A deploy-hook that writes elsewhere needs its own',
+    '# ReadWritePaths= line, and one that must gain privileges (sudo, setuid) NoNewPrivileges=false:',
+    `# put them in a drop-in (systemctl edit ${UNIT_NAME}.service).`,
+    'PrivateTmp=true',
+    'ProtectSystem=full',
+    ...sandbox.writablePaths.map((p) => `ReadWritePaths=${readWritePath(p)}`),
+    'NoNewPrivileges=true',
     '',
   ].join('\n');
   const timer = [
-    `# ${UNIT_DIR}/${UNIT_NAME}.timer`,
-    `# then: systemctl daemon-reload && systemctl enable --now ${UNIT_NAME}.timer`,
     '[Unit]',
     `Description=Run cert-wrap renew twice a day, at ${describeSlot(slot)}`,
     '',
@@ -122,4 +150,18 @@ export function systemdUnits(slot: Slot, command: readonly string[]): SystemdUni
     '',
   ].join('\n');
   return { service, timer };
+}
+
+/** The file names of the two units. */
+export function unitFiles(): { service: string; timer: string } {
+  return { service: `${UNIT_NAME}.service`, timer: `${UNIT_NAME}.timer` };
+}
+
+/**
+ * Both units as one printout, each after a marker line naming the file it
+ * belongs in (as `head` prints several files), so nothing else lands inside a unit.
+ */
+export function systemdPrintout(units: SystemdUnits): string {
+  const files = unitFiles();
+  return [`# ==> ${UNIT_DIR}/${files.service} <==`, units.service, `# ==> ${UNIT_DIR}/${files.timer} <==`, units.timer].join('\n');
 }

@@ -207,9 +207,9 @@ describe('obtain records its successes in state.json, as renew does', () => {
     const before = Date.now();
     const r = await runBin(bins.certWrap, ['obtain', '--no-preflight', '--no-reload', '-c', s.file], { env: s.env });
     expect(r.exitCode).toBe(1);
-    const state = JSON.parse(readFileSync(join(s.dir, 'certs', 'state.json'), 'utf8')) as { certificates: Record<string, { lastSuccess: string }> };
-    expect(Object.keys(state.certificates)).toEqual(['a.example.org']);
-    expect(Date.parse(state.certificates['a.example.org']!.lastSuccess)).toBeGreaterThanOrEqual(before - 1000);
+    const state = JSON.parse(readFileSync(join(s.dir, 'certs', 'state.json'), 'utf8')) as { certificates: Record<string, { lastSuccess?: string }> };
+    expect(Object.keys(state.certificates).filter((name) => state.certificates[name]!.lastSuccess)).toEqual(['a.example.org']);
+    expect(Date.parse(state.certificates['a.example.org']!.lastSuccess!)).toBeGreaterThanOrEqual(before - 1000);
     const metrics = join(s.dir, 'metrics.prom');
     await runBin(bins.certWrap, ['status', '-c', s.file, '--metrics', metrics], { env: s.env });
     expect(readFileSync(metrics, 'utf8')).toMatch(/^cert_wrap_last_success_timestamp_seconds\{certificate="a\.example\.org"\} \d+$/m);

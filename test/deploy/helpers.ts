@@ -36,6 +36,7 @@ export function certWith(deploy: DeployCopy[], index = 0): Certificate {
     authenticationHook: null,
     cleanupHook: null,
     deployHook: null,
+    onFailure: null,
     https: null,
     deploy,
   };

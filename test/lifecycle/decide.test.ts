@@ -12,6 +12,7 @@ const cert: Certificate = {
   authenticationHook: null,
   cleanupHook: null,
   deployHook: null,
+    onFailure: null,
   https: null,
   deploy: [],
 };

@@ -25,7 +25,7 @@ describe('snapshots (seed "test")', () => {
   });
 
   it('the systemd service and timer', async () => {
-    const units = systemdUnits(slot, command);
+    const units = systemdUnits(slot, command, { writablePaths: ['/etc/cert-wrap/certs', '/etc/letsencrypt', '/var/cache/cert-wrap', '/var/lib/letsencrypt', '/var/log/letsencrypt', '/var/run/nginx', '/var/www'] });
     await expect(units.service).toMatchFileSnapshot(snap('cert-wrap-renew.service'));
     await expect(units.timer).toMatchFileSnapshot(snap('cert-wrap-renew.timer'));
   });
@@ -81,8 +81,9 @@ describe('the systemd units', () => {
     expect(service).toContain(`\nExecStart=${command.join(' ')}\n`);
     expect(timer).toContain('\nOnCalendar=*-*-* 11,23:03:00\nPersistent=true\n');
     expect(timer).toContain('\n[Install]\nWantedBy=timers.target\n');
-    expect(service.split('\n')[0]).toBe('# /etc/systemd/system/cert-wrap-renew.service');
-    expect(timer.split('\n')[0]).toBe('# /etc/systemd/system/cert-wrap-renew.timer');
+    // Each text is exactly the file's content: no path header, no instructions.
+    expect(service.split('\n')[0]).toBe('[Unit]');
+    expect(timer.split('\n')[0]).toBe('[Unit]');
   });
 
   it('quotes ExecStart words for systemd: %% and $$ in arguments, only %% in the executable', () => {
@@ -134,9 +135,11 @@ describe.skipIf(systemdAnalyze === null)('systemd-analyze accepts the units', ()
     expect(times.sort()).toEqual(s.hours.map((h) => `${pad(h)}:${pad(s.minute)}`));
   });
 
-  it.skipIf(!canVerify)('verify accepts the service and timer for this cert-wrap', async () => {
+  it.skipIf(!canVerify)('verify accepts the service (timeout and sandboxing included) and timer for this cert-wrap, without a word', async () => {
     const dir = tempDir();
-    const { service, timer } = systemdUnits(slot, [process.execPath, bins.certWrap, 'renew', '-c', '/etc/cert-wrap/site.yaml']);
+    const sandbox = { writablePaths: ['/etc/letsencrypt', '/srv/nginx run', '/srv/100%', '/var/cache/cert-wrap'] };
+    const { service, timer } = systemdUnits(slot, [process.execPath, bins.certWrap, 'renew', '-c', '/etc/cert-wrap/site.yaml', '--quiet'], sandbox);
+    expect(service).toContain('ReadWritePaths="-/srv/nginx run"\n');
     writeFileSync(join(dir, 'cert-wrap-renew.service'), service);
     writeFileSync(join(dir, 'cert-wrap-renew.timer'), timer);
     const r = await analyze(['verify', join(dir, 'cert-wrap-renew.service'), join(dir, 'cert-wrap-renew.timer')]);

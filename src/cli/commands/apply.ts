@@ -38,7 +38,7 @@ export async function apply(args: ApplyArgs): Promise<number> {
   const config = await loadConfigCached(args.config);
   const serversPath = resolve(args.nginxConf);
   checkBeforeRunning(config, config.certificates);
-  checkHooksAndCopies(config.certificates);
+  checkHooksAndCopies(config, config.certificates);
   const text = renderNginx(config, await loadTemplates(args.templates));
   for (const warning of bucketSizeWarnings(config)) process.stderr.write(`cert-wrap: warning: ${warning}\n`);
   const nginx = await checkRunningNginx(config, serversPath);

@@ -53,6 +53,7 @@ export async function obtain(args: ObtainArgs): Promise<number> {
     certificates,
     reload: session.reload,
   };
+  if (!args.dryRun) await (await import('./alerts.js')).raiseAlerts(config, certs, 'obtain', summary);
   process.stdout.write(args.json ? `${JSON.stringify(summary, null, 2)}\n` : formatTable(summary, useColor(process.stdout)));
   return summary.ok ? 0 : 1;
 }

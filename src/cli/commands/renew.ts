@@ -28,6 +28,8 @@ export interface RenewArgs {
   preflight: boolean;
   resolve?: string[];
   reload: boolean;
+  /** Print nothing when nothing was renewed and nothing failed. */
+  quiet?: boolean;
 }
 
 export interface RenewSummary extends RunSummary {
@@ -41,7 +43,7 @@ export async function renew(args: RenewArgs): Promise<number> {
   const config = await loadConfigCached(args.config);
   const certs = selectCertificates(config, args.cert ?? []);
   const deployHook = ownDeployHook(config);
-  checkHooksAndCopies(certs);
+  checkHooksAndCopies(config, certs);
   const progress = newProgress();
   // Before the lock, for what looks due: the checks, and that nginx can be reloaded at the end (exit 2 otherwise).
   const due = statusOf(config, certs, new Date(), InspectionCache.open()).filter((s) => s.decision.action !== 'none' && s.decision.action !== 'unknown').map((s) => s.cert);
@@ -81,8 +83,16 @@ export async function renew(args: RenewArgs): Promise<number> {
     certificates,
     reload,
   };
+  if (!args.dryRun) await (await import('./alerts.js')).raiseAlerts(config, certs, 'renew', summary);
   const now = new Date();
   if (args.metrics) writeMetrics(args.metrics, statusOf(config, certs, now), config.certsDir, now);
-  process.stdout.write(args.json ? `${JSON.stringify(summary, null, 2)}\n` : formatTable(summary, useColor(process.stdout)));
+  if (!(args.quiet && uneventful(summary))) {
+    process.stdout.write(args.json ? `${JSON.stringify(summary, null, 2)}\n` : formatTable(summary, useColor(process.stdout)));
+  }
   return summary.ok ? 0 : 1;
+}
+
+/** Nothing to tell a person: no certificate renewed, redeployed or failed, no reload attempted or failed. */
+export function uneventful(summary: RenewSummary): boolean {
+  return summary.ok && !summary.reload.attempted && summary.certificates.every((r) => r.outcome === 'unchanged');
 }

@@ -1,34 +1,100 @@
 /**
  * cert-wrap schedule: print the crontab line or the systemd units that run
- * `cert-wrap renew` twice a day, and warn about Debian's own certbot schedule.
- * Writes nothing: the output is for the operator to install.
+ * `cert-wrap renew --quiet` twice a day, and warn about Debian's own certbot
+ * schedule and a missing crontab command. With --systemd --write DIR, the two
+ * units are written there (each atomically); otherwise nothing is written.
  */
-import { realpathSync } from 'node:fs';
-import { loadConfigCached } from '../../config/cached.js';
+import { realpathSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfigCached, ROOT_CACHE_DIR } from '../../config/cached.js';
+import { writeFileAtomic } from '../../lib/atomic-write.js';
+import { RuntimeError, UsageError } from '../../lib/errors.js';
+import { fsReason } from '../../lib/fs-reason.js';
+import { which } from '../../lib/which.js';
 import { findConflicts, type Conflict } from '../../schedule/conflicts.js';
-import { cronText, systemdUnits } from '../../schedule/render.js';
+import { cronText, ENABLE_COMMAND, systemdPrintout, systemdUnits, type SystemdUnits, unitFiles } from '../../schedule/render.js';
+import type { Config } from '../../config/types.js';
+import { writablePaths } from '../../schedule/sandbox.js';
 import { hostSeed } from '../../schedule/seed.js';
 import { slotFromSeed } from '../../schedule/slot.js';
 
-export async function schedule(args: { config: string; cron?: boolean; systemd?: boolean; seed?: string; json: boolean }): Promise<number> {
+export interface ScheduleArgs {
+  config: string;
+  cron?: boolean;
+  systemd?: boolean;
+  seed?: string;
+  write?: string;
+  json: boolean;
+}
+
+export async function schedule(args: ScheduleArgs): Promise<number> {
+  if (args.write !== undefined) checkUnitDir(args.write);
   const config = await loadConfigCached(args.config);
   // This very cert-wrap, by absolute paths: the launcher's real path, not a symlink such as node_modules/.bin/cert-wrap.
-  const command = [process.execPath, realpathSync(process.argv[1]!), 'renew', '-c', config.sourcePath];
+  const command = [process.execPath, realpathSync(process.argv[1]!), 'renew', '-c', config.sourcePath, '--quiet'];
   const slot = slotFromSeed(args.seed ?? hostSeed(config.sourcePath).seed);
   const conflicts = findConflicts();
   for (const c of conflicts) process.stderr.write(formatConflict(c));
+  if (args.cron && which('crontab') === null) process.stderr.write(NO_CRONTAB);
 
-  const output = args.cron ? { cron: cronText(slot, command) } : systemdUnits(slot, command);
+  // The scheduled run is root's: its cache is root's.
+  const output = args.cron ? { cron: cronText(slot, command) } : systemdUnits(slot, command, { writablePaths: writablePaths(config, ROOT_CACHE_DIR, await nginxPidFile(config)) });
+  if (args.write !== undefined && !('cron' in output)) {
+    const written = writeUnits(args.write, output);
+    process.stderr.write(`cert-wrap: wrote ${written.join(' and ')}\n  then: ${ENABLE_COMMAND}\n`);
+    return 0;
+  }
   if (args.json) {
     process.stdout.write(`${JSON.stringify({ minute: slot.minute, hours: slot.hours, ...output, conflicts }, null, 2)}\n`);
   } else if ('cron' in output) {
     process.stdout.write(output.cron);
   } else {
-    process.stdout.write(`${output.service}\n${output.timer}`);
+    process.stdout.write(systemdPrintout(output));
+    process.stderr.write(`cert-wrap: save each unit under the path its marker line names, then: ${ENABLE_COMMAND}\n`);
   }
   return 0;
 }
 
+export const NO_CRONTAB =
+  'cert-wrap: warning: no crontab command is installed here, and no cron daemon will run the line: install one (Debian and Ubuntu: apt-get install cron), or schedule with --systemd instead\n';
+
 export function formatConflict(c: Conflict): string {
   return `cert-wrap: ${c.severity}: ${c.message}\n  to fix: ${c.fix}\n`;
+}
+
+/** --write DIR must be an existing directory: checked before anything else (exit 2). */
+function checkUnitDir(dir: string): void {
+  try {
+    if (!statSync(dir).isDirectory()) throw new UsageError(`--write ${dir}: not a directory`);
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`--write ${dir}: ${fsReason(err)}`);
+  }
+}
+
+function writeUnits(dir: string, units: SystemdUnits): string[] {
+  const files = unitFiles();
+  const targets: [string, string][] = [
+    [join(dir, files.service), units.service],
+    [join(dir, files.timer), units.timer],
+  ];
+  for (const [file, text] of targets) {
+    try {
+      writeFileAtomic(file, text, 0o644);
+    } catch (err) {
+      throw new RuntimeError(`cannot write ${file}: ${fsReason(err)}`);
+    }
+  }
+  return targets.map(([file]) => file);
+}
+
+/** nginx's pid file for ReadWritePaths=: the setting, else found as reload finds it; null (with a warning) when nginx cannot be asked. */
+async function nginxPidFile(config: Config): Promise<string | null> {
+  if (config.nginx.pidFile !== null) return config.nginx.pidFile;
+  try {
+    return (await (await import('../../nginx/host.js')).findNginxHost(config)).pidFile;
+  } catch (err) {
+    process.stderr.write(`cert-wrap: warning: nginx's pid file was not found (${(err as Error).message}): add its directory to ReadWritePaths= of the service, or set nginx.pid-file\n`);
+    return null;
+  }
 }

@@ -18,7 +18,7 @@ import { DEFER_RELOAD_ENV, NO_RELOAD } from '../../lifecycle/pending-reload.js';
 import { checkCanReload } from '../../nginx/can-reload.js';
 import { notReloaded, reloadIfPending } from '../../nginx/reload-pending.js';
 import { UsageError } from '../../lib/errors.js';
-import { recordSuccess } from '../../lifecycle/state.js';
+import { recordFailures, recordSuccess } from '../../lifecycle/state.js';
 import { useColor } from '../color.js';
 import { createProgress, type Progress } from '../progress.js';
 import { outcomeText, type ReloadReport } from '../summary.js';
@@ -47,8 +47,8 @@ export function checkBeforeRunning(config: Config, certs: Certificate[]): void {
 }
 
 /** The certificates' hooks and deploy copies, checked before the lock is taken, whatever is due (exit 2). */
-export function checkHooksAndCopies(certs: Certificate[]): void {
-  refuseIfAny(hookAndDeployProblems(certs));
+export function checkHooksAndCopies(config: Config, certs: Certificate[]): void {
+  refuseIfAny(hookAndDeployProblems(certs, config.onFailure));
 }
 
 function refuseIfAny(problems: { message: string }[]): void {
@@ -165,6 +165,8 @@ export async function runSession(config: Config, plan: PlannedRun[], progress: P
 /** Remember which certificates were handled successfully (issued, or checked and not due), for the metrics. */
 export function recordOutcomes(config: Config, reports: CertReport[], dryRun: boolean): void {
   if (dryRun) return;
+  const now = new Date();
   const succeeded = reports.filter((r) => r.outcome === 'issued' || r.outcome === 'unchanged').map((r) => r.name);
-  recordSuccess(config.certsDir, succeeded, new Date());
+  recordSuccess(config.certsDir, succeeded, now);
+  recordFailures(config.certsDir, reports.flatMap((r) => (r.outcome === 'failed' ? [{ name: r.name, class: r.class ?? 'other' }] : [])), now);
 }

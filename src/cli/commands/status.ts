@@ -21,9 +21,14 @@ export interface StatusArgs {
   cert?: string[];
   json: boolean;
   metrics?: string;
+  check?: boolean;
+  warning?: string;
+  critical?: string;
 }
 
 export async function status(args: StatusArgs): Promise<number> {
+  if (args.check) return (await import('./check.js')).check(args);
+  if (args.warning !== undefined || args.critical !== undefined) throw new UsageError('--warning and --critical go with --check');
   checkMetricsTarget(args.metrics, args.config);
   const config = await loadConfigCached(args.config);
   const now = new Date();

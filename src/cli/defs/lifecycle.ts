@@ -5,8 +5,17 @@ const metricsOption: OptionSpec = { type: 'string', arg: 'FILE', describe: 'also
 export const statusDef: CommandDef = {
   name: 'status',
   describe: "each certificate's expiry, days left and next action (obtain, reissue, renew, none)",
-  options: { config: configOption, cert: certOption, json: jsonOption, metrics: metricsOption },
+  options: {
+    config: configOption,
+    cert: certOption,
+    json: jsonOption,
+    metrics: metricsOption,
+    check: { type: 'boolean', default: false, describe: 'for Nagios/Icinga: one summary line; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN' },
+    warning: { type: 'string', arg: 'DAYS', describe: 'with --check: WARNING at or under this many days left (default 14)' },
+    critical: { type: 'string', arg: 'DAYS', describe: 'with --check: CRITICAL at or under this many days left (default: alert-before, 7)' },
+  },
   examples: [
+    ['$0 status -c /etc/cert-wrap/site.yaml --check --warning 21 --critical 7', 'a monitoring check'],
     ['$0 status -c /etc/cert-wrap/site.yaml', 'the table'],
     ['$0 status -c site.yaml --metrics /var/lib/node_exporter/cert-wrap.prom', 'for node_exporter'],
   ],
@@ -32,10 +41,11 @@ export const renewDef: CommandDef = {
     'lock-timeout': lockTimeoutOption,
     metrics: metricsOption,
     reload: reloadOption,
+    quiet: { type: 'boolean', default: false, describe: 'print nothing when nothing was renewed and nothing failed (for cron and timers)' },
     ...preflightOptions,
   },
   examples: [
-    ['$0 renew -c /etc/cert-wrap/site.yaml', 'what the twice-daily schedule runs'],
+    ['$0 renew -c /etc/cert-wrap/site.yaml --quiet', 'what the twice-daily schedule runs'],
     ['$0 renew -c site.yaml --json | jq .renewed', '"renewed or not" for scripts'],
   ],
   run: async (args) => (await import('../commands/renew.js')).renew(args as never),
