@@ -10,10 +10,11 @@ export const applyDef: CommandDef = {
     config: configOption,
     'nginx-conf': {
       type: 'string',
+      arg: 'FILE',
       default: DEFAULT_NGINX_CONF,
       describe: "the file the servers are written to (atomically, only when they differ); nginx's running configuration must include it inside http { }",
     },
-    templates: { type: 'string', describe: "render the servers with your own copies of gen-nginx's templates from DIR" },
+    templates: { type: 'string', arg: 'DIR', describe: "render the servers with your own copies of gen-nginx's templates from DIR" },
     json: jsonOption,
     'lock-timeout': lockTimeoutOption,
     ...preflightOptions,
