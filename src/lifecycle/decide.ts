@@ -45,11 +45,11 @@ export function decide(cert: Certificate, found: Inspection | null, now: Date, r
   return { action: 'none', reason: `${days(left)} left; due ${iso(dueAt)}`, dueAt };
 }
 
-function days(ms: number): string {
+export function days(ms: number): string {
   const d = ms / DAY;
   return d >= 10 ? `${Math.floor(d)} days` : `${d.toFixed(1)} days`;
 }
 
-function iso(d: Date): string {
+export function iso(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

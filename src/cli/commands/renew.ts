@@ -4,18 +4,13 @@
  * rule says renewal is due, so the decision is the one `status` shows. When
  * nothing is due, no certbot process is started at all.
  */
-import type { CertReport } from '../../certbot/obtain.js';
-import { planObtain } from '../../certbot/obtain.js';
 import { loadConfigCached } from '../../config/cached.js';
-import { InspectionCache } from '../../lifecycle/inspect-cache.js';
-import { reloadIfPending } from '../../nginx/reload-pending.js';
-import { type CertStatus, statusOf } from '../../lifecycle/status.js';
+import { statusOf } from '../../lifecycle/status.js';
 import { useColor } from '../color.js';
 import { formatTable, type RunSummary } from '../summary.js';
 import { ownDeployHook, selectCertificates } from './obtain.js';
-import { bootstrapCertificates } from './bootstrap.js';
-import { redoFailedDeploys } from './redeploy.js';
-import { checkBeforeRunning, checkHooksAndCopies, checkOptions, holdBackUnreachable, inPlanOrder, newProgress, recordOutcomes, runSession, underLock } from './session.js';
+import { runDue } from './due.js';
+import { checkHooksAndCopies, checkOptions, newProgress, underLock } from './session.js';
 import { checkMetricsTarget, writeMetrics } from './status.js';
 
 export interface RenewArgs {
@@ -43,33 +38,7 @@ export async function renew(args: RenewArgs): Promise<number> {
   checkHooksAndCopies(certs);
   const progress = newProgress(config);
   // Decide under the lock: a run that waited for another one sees what that one renewed.
-  const outcome = await underLock(config, args.lockTimeout, progress, async () => {
-    const reader = InspectionCache.open();
-    const statuses = statusOf(config, certs, new Date(), reader);
-    reader.save();
-    const plan = statuses
-      .filter((s) => s.decision.action !== 'none' && s.decision.action !== 'unknown')
-      .flatMap((s) => planObtain(config, [s.cert], { deployHook, dryRun: args.dryRun, forceRenewal: s.decision.action === 'renew' }));
-    let ran: CertReport[] = [];
-    let reload: RunSummary['reload'] | null = null;
-    if (plan.length > 0) checkBeforeRunning(config, plan.map((p) => p.cert));
-    const notPlanned = statuses.filter((s) => !plan.some((p) => p.cert === s.cert)).map((s) => s.cert);
-    const redone = args.dryRun ? [] : await redoFailedDeploys(config, notPlanned, progress);
-    if (plan.length > 0) {
-      if (!args.dryRun) await bootstrapCertificates(config, plan.map((p) => p.cert));
-      const checked = await holdBackUnreachable(config, plan, args, progress);
-      const session = await runSession(config, checked.plan, progress);
-      if (session.interruptedExit !== null) return { interruptedExit: session.interruptedExit } as const;
-      ran = inPlanOrder(plan, session.reports, checked.heldBack);
-      reload = session.reload;
-    }
-    // Nothing to run: still reload if a killed run left a deployed certificate unannounced.
-    reload ??= await reloadIfPending(config);
-    const byName = new Map([...ran, ...redone].map((r) => [r.name, r]));
-    const certificates = statuses.map((s) => byName.get(s.cert.name) ?? notDue(s));
-    recordOutcomes(config, certificates, args.dryRun);
-    return { certificates, ran, reload, interruptedExit: null };
-  });
+  const outcome = await underLock(config, args.lockTimeout, progress, () => runDue(config, certs, { ...args, deployHook, force: false }, progress));
   if (outcome.interruptedExit !== null) return outcome.interruptedExit;
   const { certificates, ran, reload } = outcome;
   const summary: RenewSummary = {
@@ -84,7 +53,3 @@ export async function renew(args: RenewArgs): Promise<number> {
   return summary.ok ? 0 : 1;
 }
 
-function notDue(s: CertStatus): CertReport {
-  if (s.decision.action === 'unknown') return { name: s.cert.name, domains: s.cert.domains, outcome: 'failed', class: 'other', reason: s.decision.reason, seconds: 0 };
-  return { name: s.cert.name, domains: s.cert.domains, outcome: 'unchanged', class: null, reason: `not due: ${s.decision.reason}`, seconds: 0 };
-}
