@@ -127,6 +127,7 @@ describe('ARI (RFC 9773) through the cert-wrap CLI, against a local renewal-info
     const s = setup({ server: `${ca.base}/dir` });
     const status0 = JSON.parse((await runBin(bins.certWrap, ['status', '-c', s.file, '--json'])).stdout) as StatusJson;
     expect(status0.certificates[0]!.action).toBe('none'); // status does not ask; renew does
+    expect(ca.requests).toEqual([]);
     const r = await runBin(bins.certWrap, ['renew', '--no-preflight', '-c', s.file, '--json'], { env: s.env });
     expect(r.exitCode, r.stderr).toBe(0);
     expect((JSON.parse(r.stdout) as Report).certificates[0]!.outcome).toBe('issued');
