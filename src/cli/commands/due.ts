@@ -40,9 +40,15 @@ export function planDue(config: Config, statuses: CertStatus[], opts: DueOptions
 export async function decideNow(config: Config, certs: Certificate[]): Promise<CertStatus[]> {
   const reader = InspectionCache.open();
   let statuses = statusOf(config, certs, new Date(), reader);
+  // Only certificates the lifetime rule leaves alone: ARI can only make a renewal earlier.
+  const notDue = statuses.filter((s) => s.decision.action === 'none');
+  if (notDue.length === 0) {
+    reader.save();
+    return statuses;
+  }
   // Loaded here only: the HTTP client is no part of the other commands' start-up.
   const { refreshAri } = await import('../../ari/refresh.js');
-  const asked = await refreshAri(config, statuses.map((s) => ({ name: s.cert.name, found: s.found })), new Date());
+  const asked = await refreshAri(config, notDue.map((s) => ({ name: s.cert.name, found: s.found })), new Date());
   if (asked > 0) statuses = statusOf(config, certs, new Date(), reader);
   reader.save();
   return statuses;
