@@ -62,11 +62,11 @@ function ruleText(rule: RenewBefore): string {
   return 'default';
 }
 
-function days(ms: number): string {
+export function days(ms: number): string {
   const d = ms / DAY;
   return d >= 10 ? `${Math.floor(d)} days` : `${d.toFixed(1)} days`;
 }
 
-function iso(d: Date): string {
+export function iso(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

@@ -4,6 +4,8 @@ import type { CertStatus } from './status.js';
 
 const escapeLabel = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 
+const ariTime = (iso: string | undefined): number | null => (iso ? Math.floor(Date.parse(iso) / 1000) : null);
+
 export function renderMetrics(statuses: CertStatus[], state: State, now: Date): string {
   const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
   const families: [string, string, string, (s: CertStatus) => number | null][] = [
@@ -25,6 +27,8 @@ export function renderMetrics(statuses: CertStatus[], state: State, now: Date): 
         return iso ? seconds(new Date(iso)) : null;
       },
     ],
+    ['cert_wrap_certificate_ari_window_start_seconds', 'gauge', "Start of the CA's suggested renewal window (ARI, RFC 9773) for the current certificate (Unix time).", (s) => ariTime(s.ari?.window?.start)],
+    ['cert_wrap_certificate_ari_window_end_seconds', 'gauge', "End of the CA's suggested renewal window (ARI, RFC 9773) for the current certificate (Unix time).", (s) => ariTime(s.ari?.window?.end)],
   ];
   families.push([
     'cert_wrap_certificate_last_failure_timestamp_seconds',

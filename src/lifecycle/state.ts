@@ -38,6 +38,22 @@ export interface CertState {
   deployFailed?: DeployFailure;
   lastFailure?: LastFailure;
   alert?: AlertMark;
+  /** The CA's last ARI answer for the current certificate (see src/ari/). */
+  ari?: AriState;
+}
+
+/** What the CA's renewal-info endpoint said about one certificate (RFC 9773), all times ISO 8601. */
+export interface AriState {
+  /** The certificate the answer is about (its serial, as inspect reads it): a new certificate asks again. */
+  serial: string;
+  /** Not asked again before this time (the answer's Retry-After, clamped). */
+  retryAt: string;
+  window?: { start: string; end: string };
+  /** A time in the window, chosen at random once per window and kept. */
+  chosen?: string;
+  explanationURL?: string;
+  /** Why the last request gave no usable answer; the previous window, if any, is kept. */
+  error?: string;
 }
 
 export interface State {
@@ -115,4 +131,12 @@ function update(certsDir: string, change: (state: State) => void): void {
   change(state);
   mkdirSync(certsDir, { recursive: true, mode: 0o755 });
   writeFileAtomic(statePath(certsDir), `${JSON.stringify(state, null, 2)}\n`);
+}
+
+/** Stores the ARI answers of a run, one write for all. */
+export function recordAri(certsDir: string, answers: Map<string, AriState>): void {
+  if (answers.size === 0) return;
+  update(certsDir, (state) => {
+    for (const [name, ari] of answers) state.certificates[name] = { ...state.certificates[name], ari };
+  });
 }

@@ -2,6 +2,8 @@
 import type { Certificate, Config } from '../config/types.js';
 import { type Decision, decide } from './decide.js';
 import { type CertificateReader, DEFAULT_CONFIG_DIR, type Inspection, inspectLineage } from './inspect.js';
+import { currentAri, withAri } from '../ari/window.js';
+import { type AriState, readState } from './state.js';
 
 export interface CertStatus {
   cert: Certificate;
@@ -9,12 +11,15 @@ export interface CertStatus {
   /** Set when cert.pem exists but could not be read or parsed. */
   error: string | null;
   decision: Decision;
+  /** The CA's ARI answer about this very certificate, as stored by the last renew or obtain; null without one. */
+  ari: AriState | null;
 }
 
 /** Errors that say nothing about the certificate, only about who is reading it. */
 const ACCESS_ERRORS = new Set(['EACCES', 'EPERM']);
 
 export function statusOf(config: Config, certs: Certificate[], now: Date, reader?: CertificateReader): CertStatus[] {
+  const stored = readState(config.certsDir).certificates;
   return certs.map((cert) => {
     let found: Inspection | null = null;
     let error: string | null = null;
@@ -30,8 +35,8 @@ export function statusOf(config: Config, certs: Certificate[], now: Date, reader
       ? { action: 'unknown', reason: `${error}: this user cannot read the certificate (run as root, or as a user who can read ${config.configDir ?? DEFAULT_CONFIG_DIR}/live and archive)`, dueAt: null }
       : error
         ? { action: 'reissue', reason: error, dueAt: null }
-        : decide(cert, found, now, config.renewBefore);
-    return { cert, found, error, decision };
+        : withAri(decide(cert, found, now, config.renewBefore), found, stored[cert.name]?.ari, now);
+    return { cert, found, error, decision, ari: currentAri(stored[cert.name]?.ari, found, now) };
   });
 }
 
@@ -44,10 +49,12 @@ export interface StatusRow {
   action: Decision['action'];
   reason: string;
   dueAt: string | null;
+  /** The CA's suggested window (ARI) for this certificate and what came of asking. */
+  ari: { windowStart: string | null; windowEnd: string | null; chosen: string | null; explanationURL: string | null; error: string | null; retryAt: string } | null;
 }
 
 export function statusRows(statuses: CertStatus[], now: Date): StatusRow[] {
-  return statuses.map(({ cert, found, decision }) => ({
+  return statuses.map(({ cert, found, decision, ari }) => ({
     name: cert.name,
     domains: cert.domains,
     notAfter: found ? found.notAfter.toISOString() : null,
@@ -56,5 +63,8 @@ export function statusRows(statuses: CertStatus[], now: Date): StatusRow[] {
     action: decision.action,
     reason: decision.reason,
     dueAt: decision.dueAt ? decision.dueAt.toISOString() : null,
+    ari: ari
+      ? { windowStart: ari.window?.start ?? null, windowEnd: ari.window?.end ?? null, chosen: ari.chosen ?? null, explanationURL: ari.explanationURL ?? null, error: ari.error ?? null, retryAt: ari.retryAt }
+      : null,
   }));
 }

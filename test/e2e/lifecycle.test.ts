@@ -384,6 +384,44 @@ describe.skipIf(!ok)('certificate lifecycle: bootstrap, obtain, status, renew ag
     expect(lines, prom).toContain('cert_wrap_certificate_renewal_due{certificate="site"} 0');
   }, T);
 
+  it("3b. certbot's renewal config holds cert-wrap's rule: a plain `certbot renew` finds the 10-day certificate not due, where certbot's 30-day default would renew it", async () => {
+    const { pebble: p, dir: d } = need();
+    const renewalConf = path.join(dirs.configDir, 'renewal', 'site.conf');
+    const conf = await readFile(renewalConf, 'utf8');
+    // cert-wrap's rule for this certificate (Pebble's "10 days" is one second short of it: 1/2 of the
+    // lifetime), rounded down to the minute, in certbot's words, written by the deploy hook.
+    const { notBefore, notAfter } = await opensslDates(live('cert.pem'));
+    const lifetime = notAfter.getTime() - notBefore.getTime();
+    const minutes = Math.floor((lifetime * (lifetime < 10 * 86_400_000 ? 1 / 2 : 1 / 3)) / 60_000);
+    const words = minutes % 1440 === 0 ? `${minutes / 1440} days` : minutes % 60 === 0 ? `${minutes / 60} hours` : `${minutes} minutes`;
+    expect(conf, conf).toMatch(new RegExp(`^renew_before_expiry = ${words}$`, 'm'));
+    expect(minutes, 'far below certbot\'s 30 days').toBeLessThan(30 * 1440);
+    expect(conf).not.toMatch(/^# renew_before_expiry/m);
+
+    const env = { ...process.env, ...certbotEnv(p) };
+    const dirArgs = ['--config-dir', dirs.configDir, '--work-dir', dirs.workDir, '--logs-dir', dirs.logsDir];
+    const plain = await execa(certbotBinary, ['renew', '--no-random-sleep-on-renew', '-n', ...dirArgs], { env, reject: false, all: true, stdin: 'ignore' });
+    const out = String(plain.all);
+    expect(plain.exitCode, out).toBe(0);
+    expect(out).toContain('Certificate not yet due for renewal');
+    expect(out).toContain('No renewals were attempted.');
+    expect(path.basename(readlinkSync(live('cert.pem'))), 'certbot renew issued nothing').toBe('cert1.pem');
+
+    // The same lineage without the field (certbot's own 30-day default), in a copy: certbot says it is due.
+    const copy = path.join(d, 'le-default-rule');
+    execFileSync('cp', ['-a', dirs.configDir, copy]);
+    const copyConf = path.join(copy, 'renewal', 'site.conf');
+    await writeFile(copyConf, (await readFile(copyConf, 'utf8')).replace(/^renew_before_expiry = .*$/m, '').split(dirs.configDir).join(copy));
+    const copyLogs = path.join(d, 'le-default-rule-logs');
+    const control = await execa(
+      certbotBinary,
+      ['renew', '--dry-run', '--no-random-sleep-on-renew', '-n', '--config-dir', copy, '--work-dir', path.join(d, 'le-default-rule-work'), '--logs-dir', copyLogs],
+      { env, reject: false, all: true, stdin: 'ignore' },
+    );
+    const log = await readFile(path.join(copyLogs, 'letsencrypt.log'), 'utf8').catch(() => '');
+    expect(log, `${String(control.all)}\n${log.split('\n').slice(-30).join('\n')}`).toContain('Certificate is due for renewal, auto-renewing...');
+  }, T);
+
   it('4. renew with nothing due starts no certbot process and does not reload nginx', async () => {
     const before = await settledWorkers();
     const sighup = countSighup(await errorLogText());

@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 
 const SCRIPT = `
-import sys, datetime
+import os, sys, datetime
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 from cryptography.hazmat.primitives import hashes, serialization
@@ -20,8 +20,10 @@ cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_ke
   .serial_number(x509.random_serial_number())
   .not_valid_before(datetime.datetime.fromtimestamp(int(not_before), datetime.timezone.utc))
   .not_valid_after(datetime.datetime.fromtimestamp(int(not_after), datetime.timezone.utc))
-  .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False)
-  .sign(key, hashes.SHA256()))
+  .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False))
+if os.environ.get('LINEAGE_AKI') == '1':
+  cert = cert.add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(key.public_key()), critical=False)
+cert = cert.sign(key, hashes.SHA256())
 open(out + '/cert.pem', 'wb').write(cert.public_bytes(serialization.Encoding.PEM))
 open(out + '/privkey.pem', 'wb').write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
 `;
@@ -33,6 +35,8 @@ export interface LineageSpec {
   notAfter: Date;
   /** archive/NAME/cert{version}.pem; default 1 */
   version?: number;
+  /** Give the certificate an Authority Key Identifier (as CA-issued ones have; ARI needs it). */
+  aki?: boolean;
 }
 
 export function makeLineage(configDir: string, spec: LineageSpec): string {
@@ -44,7 +48,7 @@ export function makeLineage(configDir: string, spec: LineageSpec): string {
   const work = join(archive, `.new${version}`);
   mkdirSync(work, { recursive: true });
   const seconds = (d: Date) => String(Math.floor(d.getTime() / 1000));
-  execFileSync('python3', ['-c', SCRIPT, work, seconds(spec.notBefore), seconds(spec.notAfter), ...spec.domains]);
+  execFileSync('python3', ['-c', SCRIPT, work, seconds(spec.notBefore), seconds(spec.notAfter), ...spec.domains], { env: { ...process.env, LINEAGE_AKI: spec.aki ? '1' : '' } });
   const cert = readFileSync(join(work, 'cert.pem'));
   const key = readFileSync(join(work, 'privkey.pem'));
   writeFileSync(join(archive, `cert${version}.pem`), cert);

@@ -7,6 +7,7 @@
  */
 import { realpathSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { renewalConfPath, syncRenewBeforeExpiry } from '../../certbot/renewal-conf.js';
 import { loadConfigCached } from '../../config/cached.js';
 import type { Config } from '../../config/types.js';
 import { showValue, UsageError } from '../../lib/errors.js';
@@ -33,6 +34,7 @@ export async function deployHook(args: { config: string }): Promise<number> {
     say(`certbot saved ${base} as lineage ${name}: nginx and the deploy copies still use ${base}; see cert-wrap's README on damaged lineages`, false);
   } else {
     failed = (await deployCertificate(config, cert, lineageDir(config.configDir, name), say)).length > 0;
+    storeRenewalRule(config, name, say);
   }
 
   if (process.env[DEFER_RELOAD_ENV] === NO_RELOAD) {
@@ -49,6 +51,20 @@ export async function deployHook(args: { config: string }): Promise<number> {
     say(reload.message, reload.ok);
   }
   return failed ? 1 : 0;
+}
+
+/**
+ * certbot's renew_before_expiry for the lineage, recomputed from the new
+ * certificate, so that a plain `certbot renew` never renews earlier than
+ * cert-wrap would. A failure is reported; the deployment stands.
+ */
+function storeRenewalRule(config: Config, name: string, say: (text: string, ok?: boolean) => void): void {
+  try {
+    const value = syncRenewBeforeExpiry(config.configDir, name, config.renewBefore);
+    if (value !== null) say(`certbot's renew_before_expiry for ${name} is ${value}, cert-wrap's rule for this certificate`);
+  } catch (err) {
+    say(`cannot store renew_before_expiry in ${renewalConfPath(config.configDir, name)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, false);
+  }
 }
 
 /**

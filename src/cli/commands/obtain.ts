@@ -1,24 +1,28 @@
 /**
- * cert-wrap obtain: run certbot for every configured certificate (or those
- * named with --cert), then reload nginx once if anything was issued.
+ * cert-wrap obtain: the certificates of the config (or those named with
+ * --cert) that need something, decided like `renew` does: a new certificate is
+ * always ordered, one whose names changed is reissued, one that is due is
+ * renewed, and one that is not due is left alone unless --force. Then nginx is
+ * reloaded once if anything was issued.
  */
 import { realpathSync } from 'node:fs';
 import { deployHookCommand, printable } from '../../certbot/args.js';
-import { planObtain } from '../../certbot/obtain.js';
 import { loadConfigCached } from '../../config/cached.js';
 import type { Certificate, Config } from '../../config/types.js';
 import { UsageError } from '../../lib/errors.js';
 import { useColor } from '../color.js';
 import { formatTable, type RunSummary } from '../summary.js';
-import { bootstrapCertificates } from './bootstrap.js';
-import { redoFailedDeploys, withRedeploys } from './redeploy.js';
-import { checkBeforeRunning, checkOptions, checkReloadBeforeRunning, holdBackUnreachable, inPlanOrder, newProgress, recordOutcomes, runSession, underLock } from './session.js';
+import { statusOf } from '../../lifecycle/status.js';
+import { planDue, runDue } from './due.js';
+import { checkBeforeRunning, checkOptions, checkReloadBeforeRunning, newProgress, underLock } from './session.js';
 
 export interface ObtainArgs {
   config: string;
   cert?: string[];
   print: boolean;
   dryRun: boolean;
+  /** Reissue certificates that are not due too. */
+  force: boolean;
   json: boolean;
   lockTimeout: number;
   preflight: boolean;
@@ -30,28 +34,25 @@ export async function obtain(args: ObtainArgs): Promise<number> {
   await checkOptions(args);
   const config = await loadConfigCached(args.config);
   const certs = selectCertificates(config, args.cert ?? []);
-  const plan = planObtain(config, certs, { deployHook: ownDeployHook(config), dryRun: args.dryRun, forceRenewal: false });
+  const due = { deployHook: ownDeployHook(config), dryRun: args.dryRun, force: args.force };
   if (args.print) {
-    for (const run of plan) process.stdout.write(`${printable(config.certbot, run.args, run.secrets !== null)}\n`);
+    // What would run now: the same decision, on what is on disk (no ARI request).
+    for (const s of statusOf(config, certs, new Date())) {
+      const [run] = planDue(config, [s], due);
+      process.stdout.write(run ? `${printable(config.certbot, run.args, run.secrets !== null)}\n` : `# ${s.cert.name}: ${s.decision.action === 'none' ? 'not due' : s.decision.action}: ${s.decision.reason}\n`);
+    }
     return 0;
   }
   checkBeforeRunning(config, certs);
   await checkReloadBeforeRunning(config, args.reload);
   const progress = newProgress();
-  const { session, certificates } = await underLock(config, args.lockTimeout, progress, async () => {
-    if (!args.dryRun) await bootstrapCertificates(config, certs);
-    const redone = args.dryRun ? [] : await redoFailedDeploys(config, certs, progress);
-    const checked = await holdBackUnreachable(config, plan, args, progress);
-    const session = await runSession(config, checked.plan, progress, { reload: args.reload });
-    const certificates = withRedeploys(inPlanOrder(plan, session.reports, checked.heldBack), redone);
-    recordOutcomes(config, certificates, args.dryRun);
-    return { session, certificates };
-  });
-  if (session.interruptedExit !== null) return session.interruptedExit;
+  const outcome = await underLock(config, args.lockTimeout, progress, () => runDue(config, certs, { ...args, ...due, reloadChecked: true }, progress));
+  if (outcome.interruptedExit !== null) return outcome.interruptedExit;
+  const { certificates, reload } = outcome;
   const summary: RunSummary = {
-    ok: certificates.every((r) => r.outcome !== 'failed') && session.reload.ok,
+    ok: certificates.every((r) => r.outcome !== 'failed') && reload.ok,
     certificates,
-    reload: session.reload,
+    reload,
   };
   if (!args.dryRun) await (await import('./alerts.js')).raiseAlerts(config, certs, 'obtain', summary);
   process.stdout.write(args.json ? `${JSON.stringify(summary, null, 2)}\n` : formatTable(summary, useColor(process.stdout)));

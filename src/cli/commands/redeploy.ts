@@ -36,9 +36,3 @@ export async function redoFailedDeploys(config: Config, certs: Certificate[], pr
   }
   return reports;
 }
-
-/** A certbot run that changed nothing keeps the result of the redone deploy steps. */
-export function withRedeploys(reports: CertReport[], redone: CertReport[]): CertReport[] {
-  const byName = new Map(redone.map((r) => [r.name, r]));
-  return reports.map((r) => (r.outcome === 'unchanged' ? (byName.get(r.name) ?? r) : r));
-}

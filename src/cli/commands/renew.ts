@@ -4,18 +4,14 @@
  * rule says renewal is due, so the decision is the one `status` shows. When
  * nothing is due, no certbot process is started at all.
  */
-import type { CertReport } from '../../certbot/obtain.js';
-import { notDue, planRenewal } from '../../certbot/renewal-plan.js';
 import { loadConfigCached } from '../../config/cached.js';
 import { InspectionCache } from '../../lifecycle/inspect-cache.js';
-import { notReloaded, reloadIfPending } from '../../nginx/reload-pending.js';
 import { statusOf } from '../../lifecycle/status.js';
 import { useColor } from '../color.js';
 import { formatTable, type RunSummary } from '../summary.js';
 import { ownDeployHook, selectCertificates } from './obtain.js';
-import { bootstrapCertificates } from './bootstrap.js';
-import { redoFailedDeploys } from './redeploy.js';
-import { checkBeforeRunning, checkHooksAndCopies, checkOptions, checkReloadBeforeRunning, holdBackUnreachable, inPlanOrder, newProgress, recordOutcomes, runSession, underLock } from './session.js';
+import { runDue } from './due.js';
+import { checkBeforeRunning, checkHooksAndCopies, checkOptions, checkReloadBeforeRunning, newProgress, underLock } from './session.js';
 import { checkMetricsTarget, writeMetrics } from './status.js';
 
 export interface RenewArgs {
@@ -51,30 +47,7 @@ export async function renew(args: RenewArgs): Promise<number> {
   const reloadChecked = args.reload && due.length > 0;
   if (reloadChecked) await checkReloadBeforeRunning(config, true);
   // Decide under the lock: a run that waited for another one sees what that one renewed.
-  const outcome = await underLock(config, args.lockTimeout, progress, async () => {
-    const { statuses, plan } = planRenewal(config, certs, { deployHook, dryRun: args.dryRun });
-    let ran: CertReport[] = [];
-    let reload: RunSummary['reload'] | null = null;
-    if (plan.length > 0) checkBeforeRunning(config, plan.map((p) => p.cert));
-    const notPlanned = statuses.filter((s) => !plan.some((p) => p.cert === s.cert)).map((s) => s.cert);
-    const redone = args.dryRun ? [] : await redoFailedDeploys(config, notPlanned, progress);
-    if (plan.length > 0) {
-      // Another run left something due that was not when we looked: check now, before ordering.
-      if (!reloadChecked) await checkReloadBeforeRunning(config, args.reload);
-      if (!args.dryRun) await bootstrapCertificates(config, plan.map((p) => p.cert));
-      const checked = await holdBackUnreachable(config, plan, args, progress);
-      const session = await runSession(config, checked.plan, progress, { reload: args.reload });
-      if (session.interruptedExit !== null) return { interruptedExit: session.interruptedExit } as const;
-      ran = inPlanOrder(plan, session.reports, checked.heldBack);
-      reload = session.reload;
-    }
-    // Nothing to run: still reload if a killed run left a deployed certificate unannounced.
-    reload ??= args.reload ? await reloadIfPending(config, { earlier: true }) : notReloaded();
-    const byName = new Map([...ran, ...redone].map((r) => [r.name, r]));
-    const certificates = statuses.map((s) => byName.get(s.cert.name) ?? notDue(s));
-    recordOutcomes(config, certificates, args.dryRun);
-    return { certificates, ran, reload, interruptedExit: null };
-  });
+  const outcome = await underLock(config, args.lockTimeout, progress, () => runDue(config, certs, { ...args, deployHook, force: false, reloadChecked }, progress));
   if (outcome.interruptedExit !== null) return outcome.interruptedExit;
   const { certificates, ran, reload } = outcome;
   const summary: RenewSummary = {

@@ -3,7 +3,6 @@
  * as JSON, and as Prometheus metrics. cert-wrap plan: what renew would run.
  */
 import { printable } from '../../certbot/args.js';
-import { planObtain } from '../../certbot/obtain.js';
 import { loadConfigCached } from '../../config/cached.js';
 import { RuntimeError, UsageError } from '../../lib/errors.js';
 import { outputProblem, writeOutputFile } from '../../lib/output-file.js';
@@ -11,9 +10,11 @@ import { renderMetrics } from '../../lifecycle/metrics.js';
 import { pendingReload, pendingSince } from '../../lifecycle/pending-reload.js';
 import { pendingReason } from '../../nginx/reload-pending.js';
 import { readState } from '../../lifecycle/state.js';
-import { type CertStatus, statusOf, statusRows } from '../../lifecycle/status.js';
+import { type CertStatus, type StatusRow, statusOf, statusRows } from '../../lifecycle/status.js';
+import { checkStoredRule, type StoredRule } from '../../certbot/renewal-conf.js';
 import { painter, useColor } from '../color.js';
 import { formatColumns } from '../table.js';
+import { planDue } from './due.js';
 import { ownDeployHook, selectCertificates } from './obtain.js';
 
 export interface StatusArgs {
@@ -34,7 +35,8 @@ export async function status(args: StatusArgs): Promise<number> {
   const now = new Date();
   const statuses = statusOf(config, selectCertificates(config, args.cert ?? []), now);
   if (args.metrics) writeMetrics(args.metrics, statuses, config.certsDir, now);
-  const rows = statusRows(statuses, now);
+  const rules = statuses.map((s) => checkStoredRule(config.configDir, s.cert.name, s.found, config.renewBefore));
+  const rows = statusRows(statuses, now).map((row, i) => ({ ...row, certbotRenewBeforeExpiry: rules[i] ?? null }));
   // A certificate whose state could not be read is not reported as fine.
   const code = unknownExit(statuses);
   const pending = pendingReload(config.certsDir);
@@ -51,8 +53,27 @@ export async function status(args: StatusArgs): Promise<number> {
   );
   process.stdout.write(table);
   if (pending.length > 0) process.stdout.write(`\n${c.yellow(`nginx: ${pendingReason(config)}; run cert-wrap reload`)}\n`);
+  const notes = rows.flatMap((r) => statusNotes(r));
+  if (notes.length > 0) process.stdout.write(`\n${notes.join('\n')}\n`);
   return code;
 }
+
+/** What the table has no room for: the CA's renewal window (ARI), and a certbot setting that disagrees with cert-wrap's rule. */
+function statusNotes(r: StatusRow & { certbotRenewBeforeExpiry: StoredRule | null }): string[] {
+  const notes: string[] = [];
+  const ari = r.ari;
+  if (ari?.windowStart && ari.windowEnd) {
+    notes.push(`${r.name}: ARI window ${short(ari.windowStart)} to ${short(ari.windowEnd)}${ari.chosen ? `, renewal time chosen in it ${short(ari.chosen)}` : ''}${ari.explanationURL ? `; the CA explains: ${ari.explanationURL}` : ''}`);
+  }
+  if (ari?.error) notes.push(`${r.name}: ARI not used (the lifetime rule applies): ${ari.error}`);
+  const rule = r.certbotRenewBeforeExpiry;
+  if (rule && !rule.agrees) {
+    notes.push(`${r.name}: certbot's renewal config says renew_before_expiry = ${rule.stored}, cert-wrap's rule is ${rule.expected}: a plain \`certbot renew\` may renew at another time (the next issuance through cert-wrap corrects it)`);
+  }
+  return notes;
+}
+
+const short = (iso: string) => iso.replace(/\.\d+Z$/, 'Z');
 
 /** Exit 1 when the state of a certificate is unknown (it could not be read), else 0. */
 function unknownExit(statuses: CertStatus[]): number {
@@ -76,9 +97,9 @@ export function writeMetrics(file: string, statuses: CertStatus[], certsDir: str
 export async function plan(args: { config: string; cert?: string[]; json: boolean }): Promise<number> {
   const config = await loadConfigCached(args.config);
   const statuses = statusOf(config, selectCertificates(config, args.cert ?? []), new Date());
-  const deployHook = ownDeployHook(config);
+  const due = { deployHook: ownDeployHook(config), dryRun: false, force: false };
   const items = statuses.map((s) => {
-    const [run] = s.decision.action === 'none' || s.decision.action === 'unknown' ? [] : planObtain(config, [s.cert], { deployHook, dryRun: false, forceRenewal: s.decision.action === 'renew' });
+    const [run] = planDue(config, [s], due);
     return { name: s.cert.name, action: s.decision.action, reason: s.decision.reason, command: run ? printable(config.certbot, run.args, run.secrets !== null) : null };
   });
   if (args.json) {
