@@ -49,14 +49,23 @@ async function mountPoints(): Promise<string[]> {
 
 const API = /^\/(proc|sys|dev)(\/|$)/;
 
+/** This checkout (bin/, dist/): installed under /usr/lib on a host, but a clone may live under /tmp. */
+const codeDir = path.dirname(path.dirname(bins.certWrap));
+const underTmp = /^\/(var\/)?tmp\//.test(`${codeDir}/`);
+/** Where the checkout is kept visible across the private /tmp (set in beforeAll, under the test's own directory). */
+let codeStage = '';
+
 /** Run argv with only `writable` writable. */
 async function readOnlyExcept(writable: string[], argv: string[], env: Record<string, string>) {
   const remount = (await mountPoints()).filter((m) => !API.test(m));
   const script = [
     'set -e',
+    // A checkout under /tmp stays visible (read-only) under the private /tmp, as the installed package would be.
+    ...(underTmp ? [`mount --bind ${sq(codeDir)} ${sq(codeStage)}`] : []),
     // PrivateTmp=true: a /tmp and /var/tmp of the command's own (certbot's Python needs one).
     'mount -t tmpfs -o size=64m,mode=1777 tmpfs /tmp',
     'mount -t tmpfs -o size=64m,mode=1777 tmpfs /var/tmp',
+    ...(underTmp ? [`mkdir -p ${sq(codeDir)}`, `mount --bind ${sq(codeStage)} ${sq(codeDir)}`, `mount -o remount,bind,ro ${sq(codeDir)}`] : []),
     // As systemd's `-` prefix: a path that does not exist is skipped.
     ...writable.map((p) => `if [ -e ${sq(p)} ]; then mount --bind ${sq(p)} ${sq(p)}; fi`),
     // Deepest first, so a parent's remount never hides a child; the writable binds are skipped.
@@ -87,6 +96,8 @@ describe.skipIf(!sandboxOk)("a real renewal inside the unit's sandbox: every mou
     // Not under /tmp or /var/tmp: the command gets private ones, as PrivateTmp=true gives the unit.
     dir = await mkdtemp('/run/cert-wrap-sandbox-');
     await chmod(dir, 0o755);
+    codeStage = path.join(dir, 'code');
+    await mkdir(codeStage);
     pebble = await startPebble({ dir, validitySeconds: 864_000 });
     for (const p of pebble.pids) started.pids.add(p);
     dirs = certbotDirs(dir);

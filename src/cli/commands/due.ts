@@ -3,7 +3,9 @@
  * moved earlier by the CA's ARI window), then run certbot only for those that
  * need something. Shared by `renew`, `obtain` (which adds --force) and `plan`.
  */
+import { brokenLineage } from '../../certbot/lineage-check.js';
 import { type CertReport, planObtain, type PlannedRun } from '../../certbot/obtain.js';
+import { DEFAULT_CONFIG_DIR } from '../../lifecycle/inspect.js';
 import type { Certificate, Config } from '../../config/types.js';
 import { InspectionCache } from '../../lifecycle/inspect-cache.js';
 import { type CertStatus, statusOf } from '../../lifecycle/status.js';
@@ -36,9 +38,14 @@ export function runFor(s: CertStatus, force: boolean): { forceRenewal: boolean }
 
 export function planDue(config: Config, statuses: CertStatus[], opts: Pick<DueOptions, 'deployHook' | 'dryRun' | 'force'>): PlannedRun[] {
   return statuses.flatMap((s) => {
-    const run = runFor(s, opts.force);
+    // A damaged lineage (certbot killed while saving it) is planned all the same: the session refuses it and says what to move aside.
+    const run = runFor(s, opts.force) ?? (s.decision.action === 'none' && damaged(config, s) ? { forceRenewal: false } : null);
     return run ? planObtain(config, [s.cert], { deployHook: opts.deployHook, dryRun: opts.dryRun, forceRenewal: run.forceRenewal }) : [];
   });
+}
+
+function damaged(config: Config, s: CertStatus): boolean {
+  return brokenLineage(config.configDir ?? DEFAULT_CONFIG_DIR, s.cert.name) !== null;
 }
 
 /** Decides with what is on disk now, after asking the CA's ARI endpoint where its last answer has lapsed. */
