@@ -29,7 +29,7 @@ const ADVICE: Record<string, string> = {
 
 export async function checkCanReload(config: Config, deps?: ReloadDeps): Promise<void> {
   const checked = await checkReloadable(config, deps);
-  if (checked.ok) return;
+  if (checked.ok || onlyStablePathsMissing(config, checked)) return;
   const advice = ADVICE[checked.reason];
   throw new CannotReloadError(
     [
@@ -38,4 +38,19 @@ export async function checkCanReload(config: Config, deps?: ReloadDeps): Promise
       `  ${advice ? `${advice}; ` : ''}or pass --no-reload if something else reloads nginx`,
     ].join('\n'),
   );
+}
+
+/**
+ * nginx -t fails only because certificate files at cert-wrap's own stable
+ * paths are missing: bootstrap makes them before anything is ordered, and the
+ * deploy hook points them at the new lineage, so nginx will load them.
+ */
+function onlyStablePathsMissing(config: Config, checked: { reason: string; message: string }): boolean {
+  if (checked.reason !== 'config-invalid') return false;
+  const emerg = checked.message.split('\n').filter((l) => l.includes('[emerg]'));
+  const prefix = `${config.certsDir.replace(/\/$/, '')}/`;
+  return emerg.length > 0 && emerg.every((l) => {
+    const m = /cannot load certificate(?: key)? "([^"]+)": BIO_new_file\(\) failed.*No such file or directory/.exec(l);
+    return m !== null && m[1]!.startsWith(prefix) && config.certificates.some((c) => m[1]!.startsWith(`${prefix}${c.name}/`));
+  });
 }

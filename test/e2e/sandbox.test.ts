@@ -21,6 +21,7 @@ import { execa } from 'execa';
 import { certbotDirs, certbotEnv, type CertbotDirs } from '../support/certbot.js';
 import { type RunReport, Started, writeServersWithCatchAll } from '../support/e2e.js';
 import { bins, runBin } from '../support/cli.js';
+import { clockAheadEnv } from '../support/clock.js';
 import { startNginx, type RunningNginx } from '../support/nginx.js';
 import { startPebble, type RunningPebble } from '../support/pebble.js';
 import { findTool, isCI, isRoot, requireAcmeEnv } from '../support/tools.js';
@@ -153,7 +154,7 @@ describe.skipIf(!sandboxOk)("a real renewal inside the unit's sandbox: every mou
   };
 
   it('without the listed paths the renewal cannot write (the read-only view is real)', async () => {
-    const r = await readOnlyExcept([], [process.execPath, bins.certWrap, 'renew', '-c', site, '--no-preflight', '--json'], env());
+    const r = await readOnlyExcept([], [process.execPath, bins.certWrap, 'renew', '-c', site, '--no-preflight', '--json'], { ...env(), ...clockAheadEnv(61) });
     expect(r.exitCode, `${r.stdout}\n${r.stderr}`).not.toBe(0);
     expect(String(r.stdout) + String(r.stderr)).toMatch(/read-only/i);
   }, T);
@@ -168,7 +169,7 @@ describe.skipIf(!sandboxOk)("a real renewal inside the unit's sandbox: every mou
     // ProtectSystem=full leaves writable (it covers /usr, /boot and /etc only). Here every mount is
     // read-only, so it is granted explicitly, as the unit's ProtectSystem=full grants it.
     const nginxLogs = path.dirname(nginx!.errorLog);
-    const r = await readOnlyExcept([...paths, nginxLogs], [process.execPath, bins.certWrap, 'renew', '-c', site, '--no-preflight', '--json', '--quiet'], env());
+    const r = await readOnlyExcept([...paths, nginxLogs], [process.execPath, bins.certWrap, 'renew', '-c', site, '--no-preflight', '--json', '--quiet'], { ...env(), ...clockAheadEnv(61) });
     const context = `exit ${r.exitCode}\n--- stdout:\n${r.stdout}\n--- stderr:\n${r.stderr}`;
     expect(r.exitCode, context).toBe(0);
     const report = JSON.parse(String(r.stdout)) as RunReport;
