@@ -13,12 +13,16 @@ import { deployCopies } from '../../src/deploy/copy.js';
 import { bins, repoRoot, runBin } from '../support/cli.js';
 import { makeLineage } from '../support/lineage.js';
 import { makeTempDir, removeTempDir } from '../support/tmp.js';
-import { findTool, isRoot } from '../support/tools.js';
+import { findTool, isCI, isRoot } from '../support/tools.js';
 import { certWith, copy, makeLineage as makeFakeLineage } from './helpers.js';
 
 const NOBODY = 65534;
 const DAY = 86_400_000;
 const usable = isRoot() && findTool('runuser') !== null;
+if (!usable) {
+  if (isCI()) throw new Error('test/deploy/other-users.test.ts needs root and runuser: in CI they must be there');
+  process.stderr.write('\n!!! SKIPPING test/deploy/other-users.test.ts: it needs root and runuser\n\n');
+}
 
 /** Run a command as the unprivileged user `nobody`. */
 function asNobody(...argv: string[]): void {
