@@ -5,11 +5,11 @@
  * parseArgs (yargs alone would double the start-up time), and everything else
  * is loaded only when needed.
  */
-import { loadConfig } from '../config/load.js';
+import { loadConfig } from '../model/load.js';
 import { RuntimeError, UsageError } from '../lib/errors.js';
 import { outputProblem, writeOutputFile } from '../lib/output-file.js';
-import { bucketSizeWarnings, renderNginx } from '../nginx/render.js';
-import { loadTemplates } from '../nginx/templates.js';
+import { bucketSizeWarnings, renderNginx } from '../adapters/nginx/render.js';
+import { loadTemplates } from '../adapters/nginx/templates.js';
 import { VERSION } from '../lib/version.js';
 import { helpText, parseGenNginxArgs } from './gen-nginx-args.js';
 import { runMain } from './run.js';
@@ -32,7 +32,7 @@ export async function main(argv: string[]): Promise<number> {
   const text = renderNginx(config, template);
   for (const warning of bucketSizeWarnings(config)) process.stderr.write(`gen-nginx: warning: ${warning}\n`);
   if (args.check) {
-    const { checkWithNginx } = await import('../nginx/check.js');
+    const { checkWithNginx } = await import('../adapters/nginx/check.js');
     const result = await checkWithNginx(config.nginx.binary, text, args.output ?? '<output>', args.config);
     if (!result.ok) throw new RuntimeError(result.message);
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { checkRunningNginx, type IncludeCheckDeps } from '../../src/apply/include-check.js';
-import { loadConfig } from '../../src/config/load.js';
-import type { DumpResult } from '../../src/nginx/dump.js';
+import { checkRunningNginx, type IncludeCheckDeps } from '../../src/adapters/nginx/include-check.js';
+import { loadConfig } from '../../src/model/load.js';
+import type { DumpResult } from '../../src/adapters/nginx/dump.js';
 import { writeConfig } from '../support/cli.js';
 
 const DUMP = '# configuration file /etc/nginx/nginx.conf:\nevents {}\nhttp { include /etc/nginx/conf.d/*.conf; }\n\n';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { type ApplySteps, executeApply } from '../../src/apply/run.js';
-import type { CertReport } from '../../src/certbot/obtain.js';
-import type { ReloadResult } from '../../src/nginx/reload.js';
+import { type ApplySteps, executeApply } from '../../src/run/apply.js';
+import type { CertReport } from '../../src/adapters/certbot/obtain.js';
+import type { ReloadResult } from '../../src/adapters/nginx/reload.js';
 
 const PATH = '/etc/nginx/conf.d/cert-wrap.conf';
 const issued: CertReport = { name: 'a', domains: ['a.test'], outcome: 'issued', class: null, reason: null, seconds: 1 };

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { certId, certIdFromParts } from '../../src/ari/certid.js';
+import { certId, certIdFromParts } from '../../src/adapters/renewal/ari-certid.js';
 
 /** RFC 9773 §4.1's worked example. */
 const RFC_AKI = '69:88:5B:6B:87:46:40:41:E1:B3:7B:84:7B:A0:AE:2C:DE:01:C8:D4';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { chooseTime, parseRenewalInfo, retrySeconds, withAri } from '../../src/ari/window.js';
-import { decide } from '../../src/lifecycle/decide.js';
-import type { Inspection } from '../../src/lifecycle/inspect.js';
-import type { AriState } from '../../src/lifecycle/state.js';
+import { chooseTime, parseRenewalInfo, retrySeconds, withAri } from '../../src/adapters/renewal/ari-window.js';
+import { decide } from '../../src/adapters/renewal/decide.js';
+import type { Inspection } from '../../src/leaves/x509.js';
+import type { AriState } from '../../src/adapters/store/state.js';
 
 const DAY = 86_400_000;
 const NOW = new Date('2026-12-01T12:00:00Z');

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { certonlyArgs, deployHookCommand, printable } from '../../src/certbot/args.js';
-import { secretsIni } from '../../src/certbot/secrets-file.js';
-import { parseConfig } from '../../src/config/load.js';
+import { certonlyArgs, deployHookCommand, printable } from '../../src/adapters/certbot/args.js';
+import { secretsIni } from '../../src/adapters/certbot/secrets-file.js';
+import { parseConfig } from '../../src/model/load.js';
 
 const hook = deployHookCommand('/usr/bin/node', '/opt/cert-wrap/bin/cert-wrap.js', '/etc/cert-wrap/site.yaml');
 const argsFor = (yaml: string, index = 0, dryRun = false) => {

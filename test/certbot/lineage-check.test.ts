@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { brokenLineage } from '../../src/certbot/lineage-check.js';
-import { savedLineage } from '../../src/certbot/obtain.js';
+import { brokenLineage } from '../../src/adapters/certbot/lineage-check.js';
+import { savedLineage } from '../../src/adapters/certbot/obtain.js';
 
 let dir = '';
 afterEach(() => rmSync(dir, { recursive: true, force: true }));

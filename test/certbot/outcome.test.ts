@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classify, deployHookFailure, reasonOf } from '../../src/certbot/outcome.js';
+import { classify, deployHookFailure, reasonOf } from '../../src/adapters/certbot/outcome.js';
 
 // Output of certbot 2.1 (stdout and stderr interleaved), captured from real runs against Pebble.
 const issued = `Saving debug log to /tmp/le/logs/letsencrypt.log

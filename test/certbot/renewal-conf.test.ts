@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { certbotInterval, parseRenewalConf, ruleInCertbotWords, withRenewBeforeExpiry } from '../../src/certbot/renewal-conf.js';
+import { certbotInterval, parseRenewalConf, ruleInCertbotWords, withRenewBeforeExpiry } from '../../src/adapters/certbot/renewal-conf.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;

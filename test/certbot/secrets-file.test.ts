@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { withSecretsFile } from '../../src/certbot/secrets-file.js';
+import { withSecretsFile } from '../../src/adapters/certbot/secrets-file.js';
 
 const base = () => (process.getuid?.() === 0 ? '/run' : tmpdir());
 

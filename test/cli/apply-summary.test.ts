@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ApplyReport } from '../../src/apply/run.js';
-import { formatApply } from '../../src/cli/apply-summary.js';
+import type { ApplyReport } from '../../src/run/apply.js';
+import { formatApply } from '../../src/cli/output/apply-summary.js';
 
 const base: ApplyReport = {
   ok: true,

@@ -10,9 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { parseCommandArgs, COMMON_OPTIONS } from '../../src/cli/args.js';
 import { COMMANDS } from '../../src/cli/defs/index.js';
 import { OPTIONS as GEN_NGINX_OPTIONS, parseGenNginxArgs } from '../../src/cli/gen-nginx-args.js';
-import { outcomeText } from '../../src/cli/summary.js';
-import { loadConfig } from '../../src/config/load.js';
-import type { CertReport } from '../../src/certbot/obtain.js';
+import { outcomeText } from '../../src/cli/output/summary.js';
+import { loadConfig } from '../../src/model/load.js';
+import type { CertReport } from '../../src/adapters/certbot/obtain.js';
 import { repoRoot, writeConfig } from '../support/cli.js';
 
 const README = readFileSync(join(repoRoot, 'README.md'), 'utf8');

@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEBIAN_PATHS, findConflicts } from '../../src/schedule/conflicts.js';
-import { cronText, systemdUnits } from '../../src/schedule/render.js';
-import { hostSeed } from '../../src/schedule/seed.js';
-import { slotFromSeed } from '../../src/schedule/slot.js';
+import { DEBIAN_PATHS, findConflicts } from '../../src/adapters/schedule/conflicts.js';
+import { cronText, systemdUnits } from '../../src/adapters/schedule/render.js';
+import { hostSeed } from '../../src/adapters/schedule/seed.js';
+import { slotFromSeed } from '../../src/adapters/schedule/slot.js';
 import { bins, runBin, writeConfig } from '../support/cli.js';
 
 const CONFIG = 'certificates:\n  - domains: [example.org]\n';

@@ -17,9 +17,9 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { cacheDir, loadConfigCached } from '../../src/config/cached.js';
-import { InspectionCache } from '../../src/lifecycle/inspect-cache.js';
-import { inspectLineage } from '../../src/lifecycle/inspect.js';
+import { cacheDir, loadConfigCached } from '../../src/adapters/store/config-cache.js';
+import { InspectionCache } from '../../src/adapters/store/inspect-cache.js';
+import { inspectLineage } from '../../src/leaves/certbot-layout.js';
 import { makeLineage } from '../support/lineage.js';
 import { isCI, isRoot } from '../support/tools.js';
 

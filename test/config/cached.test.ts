@@ -2,8 +2,8 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfigCached } from '../../src/config/cached.js';
-import { loadConfig } from '../../src/config/load.js';
+import { loadConfigCached } from '../../src/adapters/store/config-cache.js';
+import { loadConfig } from '../../src/model/load.js';
 import { ConfigError } from '../../src/lib/errors.js';
 
 let dir = '';

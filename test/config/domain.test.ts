@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeDomain } from '../../src/config/domain.js';
+import { normalizeDomain } from '../../src/model/domain.js';
 
 describe('normalizeDomain', () => {
   it.each([

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_DEPTH, parseJsonStrict } from '../../src/config/json.js';
-import { decodeUtf8 } from '../../src/config/utf8.js';
+import { MAX_DEPTH, parseJsonStrict } from '../../src/model/json.js';
+import { decodeUtf8 } from '../../src/model/utf8.js';
 
 describe('the strict JSON reader agrees with JSON.parse, and refuses what JSON.parse lets through', () => {
   it('reads what JSON.parse reads, to the same value (200 generated documents of bounded depth)', () => {

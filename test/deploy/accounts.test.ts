@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AccountDb, parseGroup, parsePasswd, resolveIds } from '../../src/deploy/accounts.js';
+import { AccountDb, parseGroup, parsePasswd, resolveIds } from '../../src/adapters/deploy/accounts.js';
 import { ConfigError } from '../../src/lib/errors.js';
 import { makeTempDir, removeTempDir } from '../support/tmp.js';
 

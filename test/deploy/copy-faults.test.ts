@@ -32,7 +32,7 @@ vi.mock('node:fs', async (importOriginal) => {
   };
 });
 
-const { deployCopies } = await import('../../src/deploy/copy.js');
+const { deployCopies } = await import('../../src/adapters/deploy/copy.js');
 
 let root: string;
 let lineage: string;

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, closeSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CREATED_DIR_MODE, DEPLOY_FILES, deployCopies, describeCopy } from '../../src/deploy/copy.js';
+import { CREATED_DIR_MODE, DEPLOY_FILES, deployCopies, describeCopy } from '../../src/adapters/deploy/copy.js';
 import { makeTempDir, removeTempDir } from '../support/tmp.js';
 import { certWith, copy, entries, FULLCHAIN, makeLineage, PRIVKEY } from './helpers.js';
 

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, lstatSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { deployCopies } from '../../src/deploy/copy.js';
+import { deployCopies } from '../../src/adapters/deploy/copy.js';
 import { bins, repoRoot, runBin } from '../support/cli.js';
 import { makeLineage } from '../support/lineage.js';
 import { makeTempDir, removeTempDir } from '../support/tmp.js';

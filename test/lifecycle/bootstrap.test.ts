@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load.js';
-import { bootstrap, opensslSelfSign, switchToLineage } from '../../src/lifecycle/bootstrap.js';
+import { parseConfig } from '../../src/model/load.js';
+import { bootstrap, opensslSelfSign, switchToLineage } from '../../src/adapters/store/bootstrap.js';
 import { makeLineage } from '../support/lineage.js';
 
 let dir = '';

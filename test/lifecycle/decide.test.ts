@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Certificate } from '../../src/config/types.js';
-import { decide, renewalWindowMs } from '../../src/lifecycle/decide.js';
-import type { Inspection } from '../../src/lifecycle/inspect.js';
+import type { Certificate } from '../../src/model/types.js';
+import { decide, renewalWindowMs } from '../../src/adapters/renewal/decide.js';
+import type { Inspection } from '../../src/leaves/x509.js';
 
 const DAY = 86_400_000;
 const cert: Certificate = {

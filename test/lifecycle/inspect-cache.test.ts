@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { InspectionCache } from '../../src/lifecycle/inspect-cache.js';
-import { inspectLineage } from '../../src/lifecycle/inspect.js';
+import { InspectionCache } from '../../src/adapters/store/inspect-cache.js';
+import { inspectLineage } from '../../src/leaves/certbot-layout.js';
 import { makeLineage } from '../support/lineage.js';
 
 let dir = '';

@@ -5,10 +5,10 @@
  * checked by the real nginx -t.
  */
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load.js';
-import { checkWithNginx } from '../../src/nginx/check.js';
-import { renderNginx } from '../../src/nginx/render.js';
-import { loadTemplates } from '../../src/nginx/templates.js';
+import { parseConfig } from '../../src/model/load.js';
+import { checkWithNginx } from '../../src/adapters/nginx/check.js';
+import { renderNginx } from '../../src/adapters/nginx/render.js';
+import { loadTemplates } from '../../src/adapters/nginx/templates.js';
 import { type NgxStatement, ngxRead } from '../support/nginx-batch.js';
 import { findTool, freePort, requireTools } from '../support/tools.js';
 

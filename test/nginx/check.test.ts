@@ -2,12 +2,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { bootstrap, opensslSelfSign } from '../../src/lifecycle/bootstrap.js';
-import { loadConfig } from '../../src/config/load.js';
-import { checkWithNginx } from '../../src/nginx/check.js';
-import { renderNginx } from '../../src/nginx/render.js';
-import { loadTemplates } from '../../src/nginx/templates.js';
-import { parseStatements } from '../../src/nginx/tokenize.js';
+import { bootstrap, opensslSelfSign } from '../../src/adapters/store/bootstrap.js';
+import { loadConfig } from '../../src/model/load.js';
+import { checkWithNginx } from '../../src/adapters/nginx/check.js';
+import { renderNginx } from '../../src/adapters/nginx/render.js';
+import { loadTemplates } from '../../src/adapters/nginx/templates.js';
+import { parseStatements } from '../../src/leaves/nginx-tokenize.js';
 import { bins, repoRoot, runBin, writeConfig } from '../support/cli.js';
 import { findTool, freePort, requireTools } from '../support/tools.js';
 

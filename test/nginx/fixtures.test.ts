@@ -1,9 +1,9 @@
 import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.js';
-import { renderNginx } from '../../src/nginx/render.js';
-import { loadTemplates } from '../../src/nginx/templates.js';
+import { loadConfig } from '../../src/model/load.js';
+import { renderNginx } from '../../src/adapters/nginx/render.js';
+import { loadTemplates } from '../../src/adapters/nginx/templates.js';
 
 const root = join(import.meta.dirname, '..', '..', 'fixtures');
 export function fixtureConfig(dir: string): string {

@@ -1,10 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load.js';
-import { compiledPaths } from '../../src/nginx/compiled.js';
-import { findNginxHost, type HostDeps, NginxHostError } from '../../src/nginx/host.js';
-import { pidFromDump } from '../../src/nginx/pid-directive.js';
+import { parseConfig } from '../../src/model/load.js';
+import { compiledPaths } from '../../src/adapters/nginx/compiled.js';
+import { findNginxHost, type HostDeps, NginxHostError } from '../../src/adapters/nginx/host.js';
+import { pidFromDump } from '../../src/adapters/nginx/pid-directive.js';
 import { makeTempDir, removeTempDir } from '../support/tmp.js';
 import { findTool } from '../support/tools.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { notIncludedMessage } from '../../src/apply/include-check.js';
-import { fileFor, includeMatches, includeSites, parseDump, segmentMatches, whereIncluded } from '../../src/nginx/includes.js';
+import { notIncludedMessage } from '../../src/adapters/nginx/include-check.js';
+import { fileFor, includeMatches, includeSites, parseDump, segmentMatches, whereIncluded } from '../../src/adapters/nginx/includes.js';
 
 /** The shape of Debian 12's `nginx -T` (stock nginx.conf, trimmed). */
 const DEBIAN = [

@@ -4,11 +4,11 @@
  * IPv6 address is refused exactly when nginx cannot bind it.
  */
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load.js';
-import { checkListen } from '../../src/config/rules.js';
-import { checkWithNginx } from '../../src/nginx/check.js';
-import { renderNginx } from '../../src/nginx/render.js';
-import { loadTemplates } from '../../src/nginx/templates.js';
+import { parseConfig } from '../../src/model/load.js';
+import { checkListen } from '../../src/model/rules.js';
+import { checkWithNginx } from '../../src/adapters/nginx/check.js';
+import { renderNginx } from '../../src/adapters/nginx/render.js';
+import { loadTemplates } from '../../src/adapters/nginx/templates.js';
 import { findTool, freePort, requireTools } from '../support/tools.js';
 
 const { ok } = requireTools(['nginx'], 'listen lines against the real nginx -t');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseMasterTitle } from '../../src/nginx/master-args.js';
+import { parseMasterTitle } from '../../src/leaves/nginx-options.js';
 
 const title = (args: string) => `nginx: master process ${args}`;
 const none = { confFile: null, prefix: null, errorLog: null, globals: null };

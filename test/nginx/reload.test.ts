@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { markReloadPending } from '../../src/lifecycle/pending-reload.js';
+import { markReloadPending } from '../../src/adapters/store/pending-reload.js';
 import { bins, repoRoot, runBin } from '../support/cli.js';
 import { makeLineage } from '../support/lineage.js';
 import { startNginx, type RunningNginx } from '../support/nginx.js';

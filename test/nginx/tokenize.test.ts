@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countStatements, parseStatements } from '../../src/nginx/tokenize.js';
+import { countStatements, parseStatements } from '../../src/leaves/nginx-tokenize.js';
 
 const args = (text: string) => {
   const r = parseStatements(text);

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load.js';
-import type { Config } from '../../src/config/types.js';
-import { probeCertificates, ProbeSetupError, type ProbeOptions, type ProbeReport, type ProbeResult } from '../../src/preflight/http01.js';
+import { parseConfig } from '../../src/model/load.js';
+import type { Config } from '../../src/model/types.js';
+import { probeCertificates, ProbeSetupError, type ProbeOptions, type ProbeReport, type ProbeResult } from '../../src/adapters/probe/http01.js';
 import { makeTempDir, removeTempDir } from '../support/tmp.js';
 import { findTool } from '../support/tools.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { formatPreflightTable } from '../../src/preflight/format.js';
-import type { ProbeReport } from '../../src/preflight/http01.js';
-import { parseResolve } from '../../src/preflight/resolve.js';
-import { splitByPreflight } from '../../src/preflight/split.js';
+import { formatPreflightTable } from '../../src/cli/output/preflight-format.js';
+import type { ProbeReport } from '../../src/adapters/probe/http01.js';
+import { parseResolve } from '../../src/adapters/probe/resolve.js';
+import { splitByPreflight } from '../../src/adapters/probe/split.js';
 import { UsageError } from '../../src/lib/errors.js';
 
 const reports: ProbeReport[] = [

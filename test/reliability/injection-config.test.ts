@@ -7,8 +7,8 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Render } from '../../src/nginx/templates.js';
-import { loadTemplates } from '../../src/nginx/templates.js';
+import type { Render } from '../../src/adapters/nginx/templates.js';
+import { loadTemplates } from '../../src/adapters/nginx/templates.js';
 import { bins, runBin, writeConfig } from '../support/cli.js';
 import { FIELDS, type FieldSpec, type MemberCtx, TOTAL_RUNS, Violation, baselineText, checkValue, configText, examplesFor, shortReport } from './injection-fields.js';
 

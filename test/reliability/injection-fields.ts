@@ -13,15 +13,15 @@
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import fc from 'fast-check';
-import { certonlyArgs } from '../../src/certbot/args.js';
-import { secretsIni } from '../../src/certbot/secrets-file.js';
-import { parseConfig } from '../../src/config/load.js';
-import type { Certificate, Config } from '../../src/config/types.js';
+import { certonlyArgs } from '../../src/adapters/certbot/args.js';
+import { secretsIni } from '../../src/adapters/certbot/secrets-file.js';
+import { parseConfig } from '../../src/model/load.js';
+import type { Certificate, Config } from '../../src/model/types.js';
 import { ConfigError, formatPath } from '../../src/lib/errors.js';
-import { commentText, nginxQuote } from '../../src/nginx/quote.js';
-import { renderNginx } from '../../src/nginx/render.js';
-import type { Render } from '../../src/nginx/templates.js';
-import { parseStatements, type Statement } from '../../src/nginx/tokenize.js';
+import { commentText, nginxQuote } from '../../src/leaves/nginx-quote.js';
+import { renderNginx } from '../../src/adapters/nginx/render.js';
+import type { Render } from '../../src/adapters/nginx/templates.js';
+import { parseStatements, type Statement } from '../../src/leaves/nginx-tokenize.js';
 import { type NgxStatement, countOf, nginxConfShape, ngxRead, shapeOf } from '../support/nginx-batch.js';
 
 // ---------------------------------------------------------------------------
@@ -581,9 +581,9 @@ export function readCertbotArgv(argv: readonly string[]): { ok: true; options: O
 export function documentedOptions(config: Config, cert: Certificate, deployHook: string): Option[] {
   const o: Option[] = [['--non-interactive', null], ['--agree-tos', null], ['--cert-name', cert.name]];
   for (const d of cert.domains) o.push(['-d', d]);
-  if (config.configDir !== null) o.push(['--config-dir', config.configDir]);
-  if (config.workDir !== null) o.push(['--work-dir', config.workDir]);
-  if (config.logsDir !== null) o.push(['--logs-dir', config.logsDir]);
+  if (config.certbotDirsSet.config) o.push(['--config-dir', config.configDir]);
+  if (config.certbotDirsSet.work) o.push(['--work-dir', config.workDir]);
+  if (config.certbotDirsSet.logs) o.push(['--logs-dir', config.logsDir]);
   if (cert.challenge === null) o.push(['--webroot', null], ['-w', config.webroot]);
   else {
     o.push(['--manual', null], ['--preferred-challenges', cert.challenge]);

@@ -7,8 +7,8 @@
  * fix, rejecting or rendering, makes it pass.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadTemplates, type Render } from '../../src/nginx/templates.js';
-import { parseStatements } from '../../src/nginx/tokenize.js';
+import { loadTemplates, type Render } from '../../src/adapters/nginx/templates.js';
+import { parseStatements } from '../../src/leaves/nginx-tokenize.js';
 import { bins, runBin, writeConfig } from '../support/cli.js';
 import { type NginxRunner, ngxRead, nginxRunner } from '../support/nginx-batch.js';
 import { findTool, requireTools } from '../support/tools.js';

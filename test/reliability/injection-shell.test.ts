@@ -13,9 +13,9 @@ import { join, relative } from 'node:path';
 import { execa } from 'execa';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { deployHookCommand, printable } from '../../src/certbot/args.js';
-import { PRINTED_CONFIG_ARG } from '../../src/certbot/secrets-file.js';
-import { cronWord } from '../../src/schedule/render.js';
+import { deployHookCommand, printable } from '../../src/adapters/certbot/args.js';
+import { PRINTED_CONFIG_ARG } from '../../src/adapters/certbot/secrets-file.js';
+import { cronWord } from '../../src/adapters/schedule/render.js';
 import { repoRoot } from '../support/cli.js';
 import { hostile, showShort } from './injection-fields.js';
 

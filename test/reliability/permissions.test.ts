@@ -13,8 +13,8 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync,
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load.js';
-import { placeProbe, probeCertificates, removeProbe } from '../../src/preflight/http01.js';
+import { parseConfig } from '../../src/model/load.js';
+import { placeProbe, probeCertificates, removeProbe } from '../../src/adapters/probe/http01.js';
 import { bins, repoRoot } from '../support/cli.js';
 import { makeLineage } from '../support/lineage.js';
 import { type RunningNginx, startNginx } from '../support/nginx.js';

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { cronJobs, findConflicts, type ConflictPaths } from '../../src/schedule/conflicts.js';
+import { cronJobs, findConflicts, type ConflictPaths } from '../../src/adapters/schedule/conflicts.js';
 
 /** /etc/cron.d/certbot as Debian 12's certbot 2.1.0-4 installs it. */
 const DEBIAN_CRON = `# /etc/cron.d/certbot: crontab entries for the certbot package

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { CRON_PATH, cronLine, cronText, cronWord, execStart, onCalendar, systemdUnits, systemdWord } from '../../src/schedule/render.js';
-import { slotFromSeed } from '../../src/schedule/slot.js';
+import { CRON_PATH, cronLine, cronText, cronWord, execStart, onCalendar, systemdUnits, systemdWord } from '../../src/adapters/schedule/render.js';
+import { slotFromSeed } from '../../src/adapters/schedule/slot.js';
 import { bins } from '../support/cli.js';
 import { findTool, isCI } from '../support/tools.js';
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { hostSeed } from '../../src/schedule/seed.js';
+import { hostSeed } from '../../src/adapters/schedule/seed.js';
 
 function dir(): string {
   const d = mkdtempSync(join(tmpdir(), 'cert-wrap-seed-'));

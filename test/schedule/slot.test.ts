@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeSlot, slotFromSeed } from '../../src/schedule/slot.js';
+import { describeSlot, slotFromSeed } from '../../src/adapters/schedule/slot.js';
 
 describe('slotFromSeed', () => {
   it('the same seed gives the same slot', () => {

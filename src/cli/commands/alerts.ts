@@ -5,11 +5,12 @@
  * stays the summary's). The EAB secrets are removed from everything it gets.
  * A command that fails is reported and tried again on the next run.
  */
-import type { Certificate, Config } from '../../config/types.js';
-import { type Alert, alertEnv, planAlerts } from '../../lifecycle/alert.js';
-import { type AlertMark, readState, recordAlerts } from '../../lifecycle/state.js';
-import { statusOf } from '../../lifecycle/status.js';
-import type { RunSummary } from '../summary.js';
+import { renewalStatuses } from '../../run/planner.js';
+import type { Certificate, Config } from '../../model/types.js';
+import { type Alert, alertEnv, planAlerts } from '../../adapters/renewal/alert.js';
+import { type AlertMark, readState, recordAlerts } from '../../adapters/store/state.js';
+
+import type { RunSummary } from '../output/summary.js';
 import { redact, rememberSecret } from '../../lib/secrets.js';
 
 /** An alert command that hangs is stopped after this long. */
@@ -17,7 +18,7 @@ const TIMEOUT_MS = 300_000;
 
 export async function raiseAlerts(config: Config, certs: Certificate[], command: 'obtain' | 'renew', summary: RunSummary): Promise<void> {
   const now = new Date();
-  const plan = planAlerts(summary.certificates, statusOf(config, certs, now), readState(config.certsDir), now, config.alertBeforeDays);
+  const plan = planAlerts(summary.certificates, renewalStatuses(config, certs, now), readState(config.certsDir), now, config.alertBeforeDays);
   const marks = new Map<string, AlertMark | null>(plan.cleared.map((name) => [name, null]));
   if (config.eab) for (const secret of [config.eab.kid, config.eab.hmacKey]) rememberSecret(secret);
   const hide = redact;

@@ -3,25 +3,26 @@
  * locked or started), then apply's steps run under the lock (see apply/run.ts).
  */
 import { resolve } from 'node:path';
-import { checkRunningNginx, type RunningNginx } from '../../apply/include-check.js';
-import { type ApplySteps, executeApply, type ObtainResult } from '../../apply/run.js';
-import { readServersFile, restoreServersFile, writeServersFile } from '../../apply/servers-file.js';
-import type { CertReport } from '../../certbot/obtain.js';
-import { notDue, planRenewal } from '../../certbot/renewal-plan.js';
-import { loadConfigCached } from '../../config/cached.js';
-import type { Config } from '../../config/types.js';
-import { pendingReload } from '../../lifecycle/pending-reload.js';
-import { acceptingWorkers, waitForNewWorkers } from '../../nginx/generation.js';
-import { reloadPending } from '../../nginx/reload-pending.js';
-import { bucketSizeWarnings, renderNginx } from '../../nginx/render.js';
-import { loadTemplates } from '../../nginx/templates.js';
-import { formatApply } from '../apply-summary.js';
-import { useColor } from '../color.js';
-import type { Progress } from '../progress.js';
-import { bootstrapCertificates } from './bootstrap.js';
-import { ownDeployHook } from './obtain.js';
-import { redoFailedDeploys } from './redeploy.js';
-import { checkBeforeRunning, checkHooksAndCopies, checkOptions, holdBackUnreachable, inPlanOrder, newProgress, recordOutcomes, runSession, type SessionResult, underLock } from './session.js';
+import { checkRunningNginx, type RunningNginx } from '../../adapters/nginx/include-check.js';
+import { type ApplySteps, executeApply, type ObtainResult } from '../../run/apply.js';
+import { readServersFile, restoreServersFile, writeServersFile } from '../../adapters/store/servers-file.js';
+import type { CertReport } from '../../adapters/certbot/obtain.js';
+import { notDue, planRenewal } from '../../run/planner.js';
+import { loadConfigCached } from '../../adapters/store/config-cache.js';
+import type { Config } from '../../model/types.js';
+import { pendingReload } from '../../adapters/store/pending-reload.js';
+import { acceptingWorkers, waitForNewWorkers } from '../../adapters/nginx/generation.js';
+import { reloadPending } from '../../run/reload-pending.js';
+import { bucketSizeWarnings, renderNginx } from '../../adapters/nginx/render.js';
+import { loadTemplates } from '../../adapters/nginx/templates.js';
+import { formatApply } from '../output/apply-summary.js';
+import { useColor } from '../output/color.js';
+import type { Progress } from '../output/progress.js';
+import { bootstrapCertificates } from '../../run/bootstrap.js';
+import { ownDeployHook } from '../../run/select.js';
+import { redoFailedDeploys } from '../../run/redeploy.js';
+import { checkBeforeRunning, checkHooksAndCopies, checkOptions, holdBackUnreachable, inPlanOrder, recordOutcomes, runSession, type SessionResult, underLock } from '../../run/session.js';
+import { newProgress } from '../output/progress.js';
 
 export interface ApplyArgs {
   config: string;

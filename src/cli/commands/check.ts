@@ -3,13 +3,15 @@
  * answer is one line on stdout and a plugin exit code: a config that cannot
  * be read, or a bad threshold, is UNKNOWN (3), never a stack trace.
  */
-import { loadConfigCached } from '../../config/cached.js';
+import { renewalStatuses } from '../../run/planner.js';
+import { loadConfigCached } from '../../adapters/store/config-cache.js';
 import { showValue } from '../../lib/errors.js';
-import { CHECK_CODES, checkLine } from '../../lifecycle/check.js';
-import { readState } from '../../lifecycle/state.js';
-import { statusOf } from '../../lifecycle/status.js';
-import { selectCertificates } from './obtain.js';
-import { type StatusArgs, writeMetrics } from './status.js';
+import { CHECK_CODES, checkLine } from '../../adapters/renewal/check.js';
+import { readState } from '../../adapters/store/state.js';
+
+import { selectCertificates } from '../../run/select.js';
+import type { StatusArgs } from './status-args.js';
+import { writeMetrics } from '../../run/metrics-file.js';
 
 export const DEFAULT_WARNING_DAYS = 14;
 
@@ -20,7 +22,7 @@ export async function check(args: StatusArgs): Promise<number> {
     const warning = days('--warning', args.warning) ?? Math.max(DEFAULT_WARNING_DAYS, critical);
     if (warning < critical) throw new Error(`--warning ${warning} is below --critical ${critical}: give the larger number of days to --warning`);
     const now = new Date();
-    const statuses = statusOf(config, selectCertificates(config, args.cert ?? []), now);
+    const statuses = renewalStatuses(config, selectCertificates(config, args.cert ?? []), now);
     if (args.metrics) writeMetrics(args.metrics, statuses, config.certsDir, now);
     const { code, line } = checkLine(statuses, readState(config.certsDir), now, { warning, critical });
     process.stdout.write(`${line}\n`);

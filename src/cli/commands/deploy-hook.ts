@@ -6,16 +6,16 @@
  * failure of one does not hide the others.
  */
 import { realpathSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import { renewalConfPath, syncRenewBeforeExpiry } from '../../certbot/renewal-conf.js';
-import { loadConfigCached } from '../../config/cached.js';
-import type { Config } from '../../config/types.js';
+import { basename, dirname, isAbsolute, resolve } from 'node:path';
+import { renewalConfPath, syncRenewBeforeExpiry } from '../../adapters/certbot/renewal-conf.js';
+import { loadConfigCached } from '../../adapters/store/config-cache.js';
+import type { Config } from '../../model/types.js';
 import { showValue, UsageError } from '../../lib/errors.js';
 import { cleanText } from '../../lib/secrets.js';
-import { deployCertificate } from '../../deploy/steps.js';
-import { DEFAULT_CONFIG_DIR, lineageDir } from '../../lifecycle/inspect.js';
-import { DEFER_RELOAD_ENV, markReloadPending, NO_RELOAD } from '../../lifecycle/pending-reload.js';
-import { reloadPending } from '../../nginx/reload-pending.js';
+import { deployCertificate } from '../../run/deploy-steps.js';
+import { lineageDir, liveDir } from '../../leaves/certbot-layout.js';
+import { DEFER_RELOAD_ENV, markReloadPending, NO_RELOAD } from '../../adapters/store/pending-reload.js';
+import { reloadPending } from '../../run/reload-pending.js';
 
 export async function deployHook(args: { config: string }): Promise<number> {
   const value = process.env.RENEWED_LINEAGE;
@@ -74,7 +74,7 @@ function storeRenewalRule(config: Config, name: string, say: (text: string, ok?:
  * Anything else is refused before anything is changed (exit 2).
  */
 export function lineageName(config: Config, value: string): string {
-  const live = join(config.configDir ?? DEFAULT_CONFIG_DIR, 'live');
+  const live = liveDir(config.configDir);
   const refuse = (why: string): never => {
     throw new UsageError(`RENEWED_LINEAGE ${showValue(value)} ${why}; nothing was changed`);
   };

@@ -2,15 +2,15 @@
  * cert-wrap preflight: check that every name validated through the webroot
  * serves a probe file, as the CA will fetch it, without asking the CA.
  */
-import { loadConfigCached } from '../../config/cached.js';
+import { loadConfigCached } from '../../adapters/store/config-cache.js';
 import { UsageError } from '../../lib/errors.js';
 import { signalExitCode, whileInterruptible } from '../../lib/interrupt.js';
-import { formatPreflightTable } from '../../preflight/format.js';
-import { probeCertificates } from '../../preflight/http01.js';
-import { parseResolve } from '../../preflight/resolve.js';
-import { splitByPreflight } from '../../preflight/split.js';
-import { useColor } from '../color.js';
-import { selectCertificates } from './obtain.js';
+import { formatPreflightTable } from '../output/preflight-format.js';
+import { probeCertificates } from '../../adapters/probe/http01.js';
+import { parseResolve } from '../../adapters/probe/resolve.js';
+import { splitByPreflight } from '../../adapters/probe/split.js';
+import { useColor } from '../output/color.js';
+import { selectCertificates } from '../../run/select.js';
 
 export interface PreflightArgs {
   config: string;

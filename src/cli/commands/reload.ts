@@ -1,7 +1,7 @@
 /** cert-wrap reload: `nginx -t` on the running master's configuration, then SIGHUP. */
-import { loadConfigCached } from '../../config/cached.js';
+import { loadConfigCached } from '../../adapters/store/config-cache.js';
 import { RuntimeError } from '../../lib/errors.js';
-import { reloadPending } from '../../nginx/reload-pending.js';
+import { reloadPending } from '../../run/reload-pending.js';
 
 export async function reload(args: { config: string; json: boolean }): Promise<number> {
   const config = await loadConfigCached(args.config);

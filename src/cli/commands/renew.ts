@@ -4,15 +4,17 @@
  * rule says renewal is due, so the decision is the one `status` shows. When
  * nothing is due, no certbot process is started at all.
  */
-import { loadConfigCached } from '../../config/cached.js';
-import { InspectionCache } from '../../lifecycle/inspect-cache.js';
-import { statusOf } from '../../lifecycle/status.js';
-import { useColor } from '../color.js';
-import { formatTable, type RunSummary } from '../summary.js';
-import { ownDeployHook, selectCertificates } from './obtain.js';
-import { runDue } from './due.js';
-import { checkBeforeRunning, checkHooksAndCopies, checkOptions, checkReloadBeforeRunning, newProgress, underLock } from './session.js';
-import { checkMetricsTarget, writeMetrics } from './status.js';
+import { renewalStatuses } from '../../run/planner.js';
+import { loadConfigCached } from '../../adapters/store/config-cache.js';
+import { InspectionCache } from '../../adapters/store/inspect-cache.js';
+
+import { useColor } from '../output/color.js';
+import { formatTable, type RunSummary } from '../output/summary.js';
+import { ownDeployHook, selectCertificates } from '../../run/select.js';
+import { runDue } from '../../run/due.js';
+import { checkBeforeRunning, checkHooksAndCopies, checkOptions, checkReloadBeforeRunning, underLock } from '../../run/session.js';
+import { newProgress } from '../output/progress.js';
+import { checkMetricsTarget, writeMetrics } from '../../run/metrics-file.js';
 
 export interface RenewArgs {
   config: string;
@@ -42,7 +44,7 @@ export async function renew(args: RenewArgs): Promise<number> {
   checkHooksAndCopies(config, certs);
   const progress = newProgress();
   // Before the lock, for what looks due: the checks, and that nginx can be reloaded at the end (exit 2 otherwise).
-  const due = statusOf(config, certs, new Date(), InspectionCache.open()).filter((s) => s.decision.action !== 'none' && s.decision.action !== 'unknown').map((s) => s.cert);
+  const due = renewalStatuses(config, certs, new Date(), InspectionCache.open()).filter((s) => s.decision.action !== 'none' && s.decision.action !== 'unknown').map((s) => s.cert);
   if (due.length > 0) checkBeforeRunning(config, due);
   const reloadChecked = args.reload && due.length > 0;
   if (reloadChecked) await checkReloadBeforeRunning(config, true);
@@ -58,7 +60,7 @@ export async function renew(args: RenewArgs): Promise<number> {
   };
   if (!args.dryRun) await (await import('./alerts.js')).raiseAlerts(config, certs, 'renew', summary);
   const now = new Date();
-  if (args.metrics) writeMetrics(args.metrics, statusOf(config, certs, now), config.certsDir, now);
+  if (args.metrics) writeMetrics(args.metrics, renewalStatuses(config, certs, now), config.certsDir, now);
   if (!(args.quiet && uneventful(summary))) {
     process.stdout.write(args.json ? `${JSON.stringify(summary, null, 2)}\n` : formatTable(summary, useColor(process.stdout)));
   }

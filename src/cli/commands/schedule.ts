@@ -6,17 +6,17 @@
  */
 import { realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfigCached, ROOT_CACHE_DIR } from '../../config/cached.js';
+import { loadConfigCached, ROOT_CACHE_DIR } from '../../adapters/store/config-cache.js';
 import { writeFileAtomic } from '../../lib/atomic-write.js';
 import { RuntimeError, UsageError } from '../../lib/errors.js';
 import { fsReason } from '../../lib/fs-reason.js';
 import { which } from '../../lib/which.js';
-import { findConflicts, type Conflict } from '../../schedule/conflicts.js';
-import { cronText, ENABLE_COMMAND, systemdPrintout, systemdUnits, type SystemdUnits, unitFiles } from '../../schedule/render.js';
-import type { Config } from '../../config/types.js';
-import { writablePaths } from '../../schedule/sandbox.js';
-import { hostSeed } from '../../schedule/seed.js';
-import { slotFromSeed } from '../../schedule/slot.js';
+import { findConflicts, type Conflict } from '../../adapters/schedule/conflicts.js';
+import { cronText, ENABLE_COMMAND, systemdPrintout, systemdUnits, type SystemdUnits, unitFiles } from '../../adapters/schedule/render.js';
+import type { Config } from '../../model/types.js';
+import { writablePaths } from '../../adapters/schedule/sandbox.js';
+import { hostSeed } from '../../adapters/schedule/seed.js';
+import { slotFromSeed } from '../../adapters/schedule/slot.js';
 
 export interface ScheduleArgs {
   config: string;
@@ -92,7 +92,7 @@ function writeUnits(dir: string, units: SystemdUnits): string[] {
 async function nginxPidFile(config: Config): Promise<string | null> {
   if (config.nginx.pidFile !== null) return config.nginx.pidFile;
   try {
-    return (await (await import('../../nginx/host.js')).findNginxHost(config)).pidFile;
+    return (await (await import('../../adapters/nginx/host.js')).findNginxHost(config)).pidFile;
   } catch (err) {
     process.stderr.write(`cert-wrap: warning: nginx's pid file was not found (${(err as Error).message}): add its directory to ReadWritePaths= of the service, or set nginx.pid-file\n`);
     return null;

@@ -2,30 +2,22 @@
  * cert-wrap status: every certificate's expiry and next action, as a table,
  * as JSON, and as Prometheus metrics. cert-wrap plan: what renew would run.
  */
-import { printable } from '../../certbot/args.js';
-import { loadConfigCached } from '../../config/cached.js';
-import { RuntimeError, UsageError } from '../../lib/errors.js';
-import { outputProblem, writeOutputFile } from '../../lib/output-file.js';
-import { renderMetrics } from '../../lifecycle/metrics.js';
-import { pendingReload, pendingSince } from '../../lifecycle/pending-reload.js';
-import { pendingReason } from '../../nginx/reload-pending.js';
-import { readState } from '../../lifecycle/state.js';
-import { type CertStatus, type StatusRow, statusOf, statusRows } from '../../lifecycle/status.js';
-import { checkStoredRule, type StoredRule } from '../../certbot/renewal-conf.js';
-import { painter, useColor } from '../color.js';
-import { formatColumns } from '../table.js';
-import { planDue } from './due.js';
-import { ownDeployHook, selectCertificates } from './obtain.js';
+import type { StatusArgs } from './status-args.js';
+import { checkMetricsTarget, writeMetrics } from '../../run/metrics-file.js';
+import { renewalStatuses } from '../../run/planner.js';
+import { printable } from '../../adapters/certbot/args.js';
+import { loadConfigCached } from '../../adapters/store/config-cache.js';
+import { UsageError } from '../../lib/errors.js';
+import { pendingReload, pendingSince } from '../../adapters/store/pending-reload.js';
+import { pendingReason } from '../../run/reload-pending.js';
+import { type CertStatus, type StatusRow, statusRows } from '../../adapters/renewal/status.js';
+import { checkStoredRule, type StoredRule } from '../../adapters/certbot/renewal-conf.js';
+import { painter, useColor } from '../output/color.js';
+import { formatColumns } from '../output/table.js';
+import { planDue } from '../../run/due.js';
+import { ownDeployHook, selectCertificates } from '../../run/select.js';
 
-export interface StatusArgs {
-  config: string;
-  cert?: string[];
-  json: boolean;
-  metrics?: string;
-  check?: boolean;
-  warning?: string;
-  critical?: string;
-}
+export type { StatusArgs };
 
 export async function status(args: StatusArgs): Promise<number> {
   if (args.check) return (await import('./check.js')).check(args);
@@ -33,7 +25,7 @@ export async function status(args: StatusArgs): Promise<number> {
   checkMetricsTarget(args.metrics, args.config);
   const config = await loadConfigCached(args.config);
   const now = new Date();
-  const statuses = statusOf(config, selectCertificates(config, args.cert ?? []), now);
+  const statuses = renewalStatuses(config, selectCertificates(config, args.cert ?? []), now);
   if (args.metrics) writeMetrics(args.metrics, statuses, config.certsDir, now);
   const rules = statuses.map((s) => checkStoredRule(config.configDir, s.cert.name, s.found, config.renewBefore));
   const rows = statusRows(statuses, now).map((row, i) => ({ ...row, certbotRenewBeforeExpiry: rules[i] ?? null }));
@@ -80,23 +72,9 @@ function unknownExit(statuses: CertStatus[]): number {
   return statuses.some((s) => s.decision.action === 'unknown') ? 1 : 0;
 }
 
-/** A --metrics path that would be refused, or is the config file itself: a usage error before any work (exit 2). */
-export function checkMetricsTarget(metrics: string | undefined, config: string): void {
-  const refused = metrics === undefined ? null : outputProblem(metrics, config);
-  if (refused) throw new UsageError(`cannot write metrics to ${metrics}: ${refused}`);
-}
-
-export function writeMetrics(file: string, statuses: CertStatus[], certsDir: string, now: Date): void {
-  try {
-    writeOutputFile(file, renderMetrics(statuses, readState(certsDir), now));
-  } catch (err) {
-    throw new RuntimeError(`cannot write metrics to ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-}
-
 export async function plan(args: { config: string; cert?: string[]; json: boolean }): Promise<number> {
   const config = await loadConfigCached(args.config);
-  const statuses = statusOf(config, selectCertificates(config, args.cert ?? []), new Date());
+  const statuses = renewalStatuses(config, selectCertificates(config, args.cert ?? []), new Date());
   const due = { deployHook: ownDeployHook(config), dryRun: false, force: false };
   const items = statuses.map((s) => {
     const [run] = planDue(config, [s], due);

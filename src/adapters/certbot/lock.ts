@@ -1,0 +1,83 @@
+/**
+ * One cert-wrap run at a time on a set of certbot directories. The lock lives
+ * in certbot's config dir; a second run waits a bounded time, then gives up
+ * with a message that says who holds it.
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import lockfile from 'proper-lockfile';
+import { writeFileAtomic } from '../../lib/atomic-write.js';
+import { fsReason } from '../../lib/fs-reason.js';
+import { readRegularFile } from '../../lib/read-regular.js';
+
+export class LockTimeoutError extends Error {
+  readonly exitCode = 3;
+  override name = 'LockTimeoutError';
+}
+
+/** The lock cannot be taken at all (config dir not writable): a check before running, exit 2. */
+export class LockSetupError extends Error {
+  readonly exitCode = 2;
+  override name = 'LockSetupError';
+}
+
+export interface HeldLock {
+  release(): Promise<void>;
+}
+
+export async function acquireLock(configDir: string, timeoutSeconds: number, onWait?: (holder: string) => void): Promise<HeldLock> {
+  try {
+    mkdirSync(configDir, { recursive: true, mode: 0o755 });
+  } catch (err) {
+    throw new LockSetupError(`cannot create certbot's config-dir ${configDir}: ${fsReason(err)}`);
+  }
+  const target = join(configDir, 'cert-wrap.lock');
+  const info = `${target}.owner`;
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  let told = false;
+  for (;;) {
+    try {
+      const release = await lockfile.lock(configDir, {
+        lockfilePath: target,
+        realpath: false,
+        stale: 10_000,
+        retries: 0,
+        onCompromised: () => {
+          // Only possible if the lock directory was removed behind our back; keep going.
+        },
+      });
+      // Replaced by a rename, never written through a link planted in a config-dir others can write.
+      writeFileAtomic(info, `pid ${process.pid}, since ${new Date().toISOString()}\n`);
+      return {
+        async release() {
+          rmSync(info, { force: true });
+          await release();
+        },
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') {
+        throw new LockSetupError(`cannot take the lock in certbot's config-dir ${configDir}: ${fsReason(err)} (certbot needs to write there too)`);
+      }
+      const holder = readHolder(info);
+      if (Date.now() >= deadline) {
+        throw new LockTimeoutError(
+          `another cert-wrap run (${holder}) holds the lock on ${configDir}; gave up after ${timeoutSeconds} s. ` +
+            'Try again when it has finished, or raise --lock-timeout.',
+        );
+      }
+      if (!told) {
+        onWait?.(holder);
+        told = true;
+      }
+      await new Promise((r) => setTimeout(r, Math.min(250, Math.max(0, deadline - Date.now()))));
+    }
+  }
+}
+
+function readHolder(info: string): string {
+  try {
+    return readRegularFile(info, { maxBytes: 4096, noFollow: true }).toString('utf8').trim();
+  } catch {
+    return 'owner unknown';
+  }
+}

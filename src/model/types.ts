@@ -1,0 +1,149 @@
+/** The config as written in the file (after schema validation): kebab-case keys, optional fields. */
+export interface RawCertificate {
+  name?: string;
+  domains: string[];
+  challenge?: 'http' | 'dns';
+  'authentication-hook'?: string;
+  'cleanup-hook'?: string;
+  'deploy-hook'?: string;
+  'on-failure'?: string;
+  https?: boolean | { body?: string[] };
+  deploy?: RawDeployCopy[];
+}
+
+export interface RawDeployCopy {
+  directory: string;
+  owner?: string;
+  group?: string;
+  mode?: string;
+}
+
+export interface RawLocation {
+  uri: string;
+  body: string[];
+}
+
+export interface RawConfig {
+  $schema?: string;
+  webroot?: string;
+  'certs-dir'?: string;
+  'renew-before'?: number | string;
+  'on-failure'?: string;
+  'alert-before'?: number;
+  certificates: RawCertificate[];
+  email?: string;
+  server?: string;
+  'rsa-key-size'?: number;
+  'key-type'?: 'rsa' | 'ecdsa';
+  'eab-kid'?: string;
+  'eab-hmac-key'?: string;
+  'default-location'?: false | RawLocation;
+  certbot?: string;
+  'config-dir'?: string;
+  'work-dir'?: string;
+  'logs-dir'?: string;
+  nginx?: { listen?: string[]; 'https-listen'?: string[]; 'pid-file'?: string; binary?: string; 'conf-file'?: string; prefix?: string };
+}
+
+/** One certificate of the normalized model: every default applied, names in ASCII. */
+export interface Certificate {
+  /** Position in the config's certificates list (for messages). */
+  index: number;
+  name: string;
+  /** Lowercase ASCII (punycode) names, in config order; the first is the subject CN. */
+  domains: string[];
+  /** null: HTTP-01 through the webroot (certbot --webroot). */
+  challenge: 'http' | 'dns' | null;
+  authenticationHook: string | null;
+  cleanupHook: string | null;
+  deployHook: string | null;
+  /** The alert command: the certificate's own on-failure, else the top-level one; null: none. */
+  onFailure: string | null;
+  /** null: no HTTPS server; otherwise the directives it serves (possibly none). */
+  https: { body: string[] } | null;
+  deploy: DeployCopy[];
+}
+
+export interface DeployCopy {
+  directory: string;
+  owner: string | null;
+  group: string | null;
+  /** File mode of both copies. */
+  mode: number;
+}
+
+/** When renewal is due: days before expiry, or a share of the lifetime. null: the default rule. */
+export type RenewBefore = { days: number } | { fraction: number } | null;
+
+/**
+ * The largest `renew-before` in days: a year, more than any publicly trusted
+ * certificate lives (398 days at most, falling to 47). Whatever the rule, a
+ * certificate is never due before half of its lifetime has passed (decide.ts).
+ */
+export const MAX_RENEW_BEFORE_DAYS = 365;
+
+export interface Location {
+  /** The location's arguments as nginx reads them: optional modifier, then the match. */
+  uri: string;
+  /** Complete directives, each checked to be exactly one statement. */
+  body: string[];
+}
+
+export interface NginxSettings {
+  listen: string[];
+  httpsListen: string[];
+  /** null: found the way nginx finds it (src/nginx/host.ts). */
+  pidFile: string | null;
+  binary: string;
+  /** For `nginx -t` before a reload; null: what the running master was started with. */
+  confFile: string | null;
+  prefix: string | null;
+}
+
+/** External Account Binding credentials. Secrets: never printed, logged or shown in errors. */
+export interface Eab {
+  kid: string;
+  hmacKey: string;
+}
+
+/** The normalized config: the only shape code past the loader sees. */
+export interface Config {
+  /** The config file's base name, for the output's header comment. */
+  sourceName: string;
+  /** Absolute path of the config file. */
+  sourcePath: string;
+  webroot: string;
+  certsDir: string;
+  renewBefore: RenewBefore;
+  /** The top-level on-failure (each certificate carries the one that applies to it). */
+  onFailure: string | null;
+  /** Days before expiry from which a certificate not yet renewed raises an alert. */
+  alertBeforeDays: number;
+  certificates: Certificate[];
+  email: string | null;
+  server: string | null;
+  rsaKeySize: number | null;
+  keyType: 'rsa' | 'ecdsa' | null;
+  eab: Eab | null;
+  defaultLocation: Location | null;
+  certbot: string;
+  /** certbot's three directories, resolved: the config's values, else certbot's defaults. */
+  configDir: string;
+  workDir: string;
+  logsDir: string;
+  /** Which of the three the config set: only those are passed to certbot, as before. */
+  certbotDirsSet: { config: boolean; work: boolean; logs: boolean };
+  nginx: NginxSettings;
+}
+
+export const DEFAULTS = {
+  webroot: '/var/www',
+  certbot: 'certbot',
+  listen: ['80', '[::]:80'],
+  httpsListen: ['443', '[::]:443'],
+  certsDir: '/etc/cert-wrap/certs',
+  deployMode: 0o600,
+  alertBeforeDays: 7,
+  nginxBinary: 'nginx',
+  defaultLocation: { uri: '/', body: ['return 301 https://$host$request_uri;'] },
+} as const;
