@@ -1,3 +1,4 @@
+import { CHALLENGE_DIR } from '../leaves/acme-http01.js';
 import { accessSync, constants, statSync } from 'node:fs';
 import { fsReason } from './fs-reason.js';
 
@@ -13,7 +14,7 @@ export function webrootProblem(webroot: string): string | null {
   try {
     accessSync(webroot, constants.W_OK);
   } catch (err) {
-    return `webroot ${webroot} is not writable (${fsReason(err)}): certbot must create .well-known/acme-challenge/ in it`;
+    return `webroot ${webroot} is not writable (${fsReason(err)}): certbot must create ${CHALLENGE_DIR}/ in it`;
   }
   return null;
 }

@@ -17,7 +17,7 @@ export interface Problem {
   message: string;
 }
 
-export function preflight(config: Config, certs: Certificate[]): Problem[] {
+export function readinessProblems(config: Config, certs: Certificate[]): Problem[] {
   const problems: Problem[] = [];
   if (which(config.certbot) === null) {
     problems.push({
@@ -79,4 +79,25 @@ export function hookAndDeployProblems(certs: Certificate[], topOnFailure: string
     for (const message of deployProblems(cert, accounts)) problems.push({ message });
   }
   return problems;
+}
+
+/** Problems found before anything ran: exit 2. */
+export class PreflightError extends Error {
+  readonly exitCode = 2;
+  override name = 'PreflightError';
+}
+
+/** Throws one PreflightError that lists every problem. */
+export function refuseIfAny(problems: Problem[]): void {
+  if (problems.length > 0) throw new PreflightError(`cannot start:\n${problems.map((p) => `  - ${p.message}`).join('\n')}`);
+}
+
+/** Everything certbot and cert-wrap need for these certificates, checked before acting (exit 2). */
+export function checkBeforeRunning(config: Config, certs: Certificate[]): void {
+  refuseIfAny(readinessProblems(config, certs));
+}
+
+/** The certificates' hooks and deploy copies, checked before the lock is taken, whatever is due (exit 2). */
+export function checkHooksAndCopies(config: Config, certs: Certificate[]): void {
+  refuseIfAny(hookAndDeployProblems(certs, config.onFailure));
 }

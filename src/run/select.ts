@@ -1,13 +1,8 @@
-/** The certificates a command works on, and the deploy hook certbot stores for them. */
-import { realpathSync } from 'node:fs';
-import { deployHookCommand } from '../adapters/certbot/args.js';
+/** The certificates a command works on: all, or those named with --cert. */
 import type { Certificate, Config } from '../model/types.js';
 import { UsageError } from '../lib/errors.js';
 
-/** The deploy hook certbot stores: this very cert-wrap, with this config. */
-export function ownDeployHook(config: Config): string {
-  return deployHookCommand(process.execPath, realpathSync(process.argv[1]!), config.sourcePath);
-}
+export { ownDeployHook } from './hooks.js';
 
 export function selectCertificates(config: Config, names: string[]): Certificate[] {
   if (names.length === 0) return config.certificates;

@@ -32,7 +32,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFER_RELOAD_ENV } from '../../src/adapters/store/pending-reload.js';
+import { DEFER_RELOAD_ENV } from '../../src/run/hooks.js';
 import { bins } from '../support/cli.js';
 import { makeLineage } from '../support/lineage.js';
 import { makeTempDir, removeTempDir } from '../support/tmp.js';

@@ -18,9 +18,10 @@ import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import type { Certificate, Config } from '../../model/types.js';
 import { VERSION } from '../../lib/version.js';
-import { CHALLENGE_DIR, type PlacedProbe, placeProbe, removeProbe } from './probe-file.js';
+import { challengeUrlPath } from '../../leaves/acme-http01.js';
+import { type PlacedProbe, placeProbe, removeProbe } from './probe-file.js';
 
-export { CHALLENGE_DIR, type PlacedProbe, placeProbe, ProbeSetupError, removeProbe } from './probe-file.js';
+export { type PlacedProbe, placeProbe, ProbeSetupError, removeProbe } from './probe-file.js';
 
 export type ProbeKind = 'ok' | 'dns' | 'refused' | 'timeout' | 'status' | 'redirect-loop' | 'wrong-body' | 'error';
 
@@ -114,7 +115,7 @@ interface Ctx {
 function context(probe: PlacedProbe, opts: ProbeOptions): Ctx {
   return {
     probe,
-    path: `/${CHALLENGE_DIR.join('/')}/${probe.name}`,
+    path: challengeUrlPath(probe.name),
     resolve: opts.resolve ?? new Map(),
     timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     httpPort: opts.port ?? 80,

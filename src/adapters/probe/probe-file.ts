@@ -15,7 +15,7 @@ export class ProbeSetupError extends Error {
   override name = 'ProbeSetupError';
 }
 
-export const CHALLENGE_DIR = ['.well-known', 'acme-challenge'] as const;
+import { CHALLENGE_DIR as CHALLENGE_PATH, CHALLENGE_SEGMENTS } from '../../leaves/acme-http01.js';
 
 export interface PlacedProbe {
   /** File name under .well-known/acme-challenge/. */
@@ -42,7 +42,7 @@ export async function placeProbe(webroot: string): Promise<PlacedProbe> {
   };
   try {
     let dir = webroot;
-    for (const part of CHALLENGE_DIR) {
+    for (const part of CHALLENGE_SEGMENTS) {
       dir = path.join(dir, part);
       try {
         await mkdir(dir);
@@ -64,10 +64,10 @@ export async function placeProbe(webroot: string): Promise<PlacedProbe> {
     return probe;
   } catch (err) {
     await removeProbe(probe);
-    const where = probe.file || path.join(webroot, ...CHALLENGE_DIR);
+    const where = probe.file || path.join(webroot, ...CHALLENGE_SEGMENTS);
     const code = (err as NodeJS.ErrnoException).code;
     const hint = code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? `webroot ${webroot} is not writable` : `cannot write the probe file ${where}`;
-    throw new ProbeSetupError(`${hint} (${fsReason(err)}): certbot must create .well-known/acme-challenge/ in it`);
+    throw new ProbeSetupError(`${hint} (${fsReason(err)}): certbot must create ${CHALLENGE_PATH}/ in it`);
   }
 }
 

@@ -19,10 +19,10 @@
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, rmSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { validateConfig } from '../../generated/validate-config.js';
 import { PrivateDir } from '../../lib/private-dir.js';
+import { cacheDir, ROOT_CACHE_DIR } from './cache-dir.js';
 import { rememberSecretsInText } from '../../lib/secrets.js';
 import { VERSION } from '../../lib/version.js';
 import { normalize } from '../../model/normalize.js';
@@ -30,21 +30,7 @@ import { readConfigBytes } from '../../model/read.js';
 import type { Config, RawConfig } from '../../model/types.js';
 import { decodeUtf8 } from '../../model/utf8.js';
 
-/** The cache of a run as root, such as the scheduled one. */
-export const ROOT_CACHE_DIR = '/var/cache/cert-wrap';
-
-/**
- * The cache directory. root always uses /var/cache/cert-wrap, never a
- * user's XDG_CACHE_HOME or HOME inherited through `sudo -E` or `su`.
- * CERT_WRAP_CACHE_DIR is honoured for everyone: a directory that is not the
- * user's own and private (or is a symlink) is then simply not used.
- */
-export function cacheDir(env: NodeJS.ProcessEnv = process.env, uid = process.getuid?.()): string {
-  if (env.CERT_WRAP_CACHE_DIR) return env.CERT_WRAP_CACHE_DIR;
-  if (uid === 0) return ROOT_CACHE_DIR;
-  if (env.XDG_CACHE_HOME) return join(env.XDG_CACHE_HOME, 'cert-wrap');
-  return join(homedir(), '.cache', 'cert-wrap');
-}
+export { cacheDir, ROOT_CACHE_DIR };
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 

@@ -7,7 +7,7 @@
  * cache: see private-dir.ts), and reused while those match.
  */
 import { readFileSync, realpathSync, statSync } from 'node:fs';
-import { cacheDir } from './config-cache.js';
+import { cacheDir } from './cache-dir.js';
 import { PrivateDir } from '../../lib/private-dir.js';
 import { type Inspection, inspectPem } from '../../leaves/x509.js';
 

@@ -13,11 +13,6 @@ import { join } from 'node:path';
 import { readRegularFile } from '../../lib/read-regular.js';
 import { MAX_OWN_FILE_BYTES, RELOAD_PENDING_FILE } from '../../model/paths.js';
 
-/** Set by `obtain`/`renew` for the certbot runs they start: the deploy hook then leaves the reload to them. */
-export const DEFER_RELOAD_ENV = 'CERT_WRAP_DEFER_RELOAD';
-/** Its value under --no-reload: something else reloads nginx, so no reload is recorded as pending. */
-export const NO_RELOAD = 'no-reload';
-
 export function pendingReloadPath(certsDir: string): string {
   return join(certsDir, RELOAD_PENDING_FILE);
 }

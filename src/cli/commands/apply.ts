@@ -1,41 +1,39 @@
 /**
  * cert-wrap apply: everything is checked first (exit 2, nothing written,
- * locked or started), then apply's steps run under the lock (see apply/run.ts).
+ * locked or started), then apply's steps run under the lock (see run/apply.ts),
+ * the last of them the same session as renew.
  */
 import { resolve } from 'node:path';
 import { checkRunningNginx, type RunningNginx } from '../../adapters/nginx/include-check.js';
-import { type ApplySteps, executeApply, type ObtainResult } from '../../run/apply.js';
-import { readServersFile, restoreServersFile, writeServersFile } from '../../adapters/store/servers-file.js';
-import type { CertReport } from '../../adapters/certbot/obtain.js';
-import { notDue, planRenewal } from '../../run/planner.js';
-import { loadConfigCached } from '../../adapters/store/config-cache.js';
-import type { Config } from '../../model/types.js';
-import { pendingReload } from '../../adapters/store/pending-reload.js';
 import { acceptingWorkers, waitForNewWorkers } from '../../adapters/nginx/generation.js';
-import { reloadPending } from '../../run/reload-pending.js';
 import { bucketSizeWarnings, renderNginx } from '../../adapters/nginx/render.js';
 import { loadTemplates } from '../../adapters/nginx/templates.js';
+import { loadConfigCached } from '../../adapters/store/config-cache.js';
+import { pendingReload } from '../../adapters/store/pending-reload.js';
+import { readServersFile, restoreServersFile, writeServersFile } from '../../adapters/store/servers-file.js';
+import type { Config } from '../../model/types.js';
+import { type ApplySteps, executeApply } from '../../run/apply.js';
+import type { ReloadReport } from '../../run/io.js';
+import { bootstrapCertificates } from '../../run/bootstrap.js';
+import { checkBeforeRunning, checkHooksAndCopies } from '../../run/checks.js';
+import { ownDeployHook } from '../../run/hooks.js';
+import { reloadPending } from '../../run/reload-pending.js';
+import { runSession } from '../../run/session.js';
+import { realSessionIO, underLock } from '../../run/session-io.js';
 import { formatApply } from '../output/apply-summary.js';
 import { useColor } from '../output/color.js';
-import type { Progress } from '../output/progress.js';
-import { bootstrapCertificates } from '../../run/bootstrap.js';
-import { ownDeployHook } from '../../run/select.js';
-import { redoFailedDeploys } from '../../run/redeploy.js';
-import { checkBeforeRunning, checkHooksAndCopies, checkOptions, holdBackUnreachable, inPlanOrder, recordOutcomes, runSession, type SessionResult, underLock } from '../../run/session.js';
 import { newProgress } from '../output/progress.js';
+import { checkSessionArgs, type SessionArgs } from './session-options.js';
 
-export interface ApplyArgs {
+export interface ApplyArgs extends SessionArgs {
   config: string;
   nginxConf: string;
   templates?: string;
   json: boolean;
-  lockTimeout: number;
-  preflight: boolean;
-  resolve?: string[];
 }
 
 export async function apply(args: ApplyArgs): Promise<number> {
-  await checkOptions(args);
+  const session = checkSessionArgs(args);
   const config = await loadConfigCached(args.config);
   const serversPath = resolve(args.nginxConf);
   checkBeforeRunning(config, config.certificates);
@@ -44,6 +42,9 @@ export async function apply(args: ApplyArgs): Promise<number> {
   for (const warning of bucketSizeWarnings(config)) process.stderr.write(`cert-wrap: warning: ${warning}\n`);
   const nginx = await checkRunningNginx(config, serversPath);
   const progress = newProgress();
+  // The lock is taken once, here, for all of apply's steps: the session runs inside it.
+  const io = { ...realSessionIO(config, { ...session, progress, aroundReload: (reload) => withNewWorkers(nginx, reload) }), lock: <T>(work: () => Promise<T>) => work() };
+  const opts = { deployHook: ownDeployHook(config), dryRun: false, force: false, reload: true, reloadChecked: true };
   const report = await underLock(config, args.lockTimeout, progress, () => {
     const file = readServersFile(serversPath, text);
     const steps: ApplySteps = {
@@ -52,7 +53,7 @@ export async function apply(args: ApplyArgs): Promise<number> {
       restoreServers: () => restoreServersFile(file),
       reloadPending: () => pendingReload(config.certsDir).length > 0,
       reload: () => reloadAndWait(config, nginx),
-      obtain: () => obtainDue(config, nginx, args, progress),
+      obtain: () => runSession(config, config.certificates, opts, io),
     };
     return executeApply(serversPath, steps);
   });
@@ -61,31 +62,18 @@ export async function apply(args: ApplyArgs): Promise<number> {
   return report.ok ? 0 : 1;
 }
 
+/** After a successful reload, wait until nginx's new workers serve. */
+async function withNewWorkers(nginx: RunningNginx, reload: () => Promise<ReloadReport>): Promise<ReloadReport> {
+  const before = acceptingWorkers(nginx.pid);
+  const result = await reload();
+  if (result.attempted && result.ok) await waitForNewWorkers(nginx.pid, before);
+  return result;
+}
+
 /** Reload, then wait until the new workers serve (the preflight and the caller rely on them). */
 async function reloadAndWait(config: Config, nginx: RunningNginx) {
   const before = acceptingWorkers(nginx.pid);
   const result = await reloadPending(config);
   if (result.ok) await waitForNewWorkers(result.pid, before);
   return result;
-}
-
-/** renew's plan and session: certbot only for what is missing, changed or due; one reload if anything was issued. */
-async function obtainDue(config: Config, nginx: RunningNginx, args: ApplyArgs, progress: Progress): Promise<ObtainResult> {
-  const { statuses, plan } = planRenewal(config, config.certificates, { deployHook: ownDeployHook(config), dryRun: false });
-  const notPlanned = statuses.filter((s) => !plan.some((p) => p.cert === s.cert)).map((s) => s.cert);
-  const redone = await redoFailedDeploys(config, notPlanned, progress);
-  let ran: CertReport[] = [];
-  let session: Pick<SessionResult, 'reload' | 'interruptedExit'> = { reload: { attempted: false, ok: true, message: 'nginx not reloaded: nothing was issued' }, interruptedExit: null };
-  if (plan.length > 0) {
-    const checked = await holdBackUnreachable(config, plan, args, progress);
-    const before = acceptingWorkers(nginx.pid);
-    const result = await runSession(config, checked.plan, progress);
-    if (result.reload.attempted && result.reload.ok) await waitForNewWorkers(nginx.pid, before);
-    ran = inPlanOrder(plan, result.reports, checked.heldBack);
-    session = result;
-  }
-  const byName = new Map([...ran, ...redone].map((r) => [r.name, r]));
-  const certificates = statuses.map((s) => byName.get(s.cert.name) ?? notDue(s));
-  recordOutcomes(config, certificates, false);
-  return { certificates, ran, reload: session.reload, interruptedExit: session.interruptedExit };
 }

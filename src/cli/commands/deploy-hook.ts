@@ -14,7 +14,8 @@ import { showValue, UsageError } from '../../lib/errors.js';
 import { cleanText } from '../../lib/secrets.js';
 import { deployCertificate } from '../../run/deploy-steps.js';
 import { lineageDir, liveDir } from '../../leaves/certbot-layout.js';
-import { DEFER_RELOAD_ENV, markReloadPending, NO_RELOAD } from '../../adapters/store/pending-reload.js';
+import { markReloadPending } from '../../adapters/store/pending-reload.js';
+import { reloadBy } from '../../run/hooks.js';
 import { reloadPending } from '../../run/reload-pending.js';
 
 export async function deployHook(args: { config: string }): Promise<number> {
@@ -37,13 +38,14 @@ export async function deployHook(args: { config: string }): Promise<number> {
     storeRenewalRule(config, name, say);
   }
 
-  if (process.env[DEFER_RELOAD_ENV] === NO_RELOAD) {
+  const by = reloadBy(process.env);
+  if (by === 'nobody') {
     say('nginx is not reloaded by cert-wrap (--no-reload)');
     return failed ? 1 : 0;
   }
   // Recorded first, so that the need to reload survives a crash from here on.
   markReloadPending(config.certsDir, name);
-  if (process.env[DEFER_RELOAD_ENV]) {
+  if (by === 'session') {
     say('nginx will be reloaded once, after all certificates of this run');
   } else {
     const reload = await reloadPending(config);

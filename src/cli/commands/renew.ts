@@ -4,27 +4,27 @@
  * rule says renewal is due, so the decision is the one `status` shows. When
  * nothing is due, no certbot process is started at all.
  */
-import { renewalStatuses } from '../../run/planner.js';
+import { checkCanReload } from '../../adapters/nginx/can-reload.js';
 import { loadConfigCached } from '../../adapters/store/config-cache.js';
-import { InspectionCache } from '../../adapters/store/inspect-cache.js';
-
-import { useColor } from '../output/color.js';
-import { formatTable, type RunSummary } from '../output/summary.js';
-import { ownDeployHook, selectCertificates } from '../../run/select.js';
-import { runDue } from '../../run/due.js';
-import { checkBeforeRunning, checkHooksAndCopies, checkOptions, checkReloadBeforeRunning, underLock } from '../../run/session.js';
-import { newProgress } from '../output/progress.js';
+import { checkBeforeRunning, checkHooksAndCopies } from '../../run/checks.js';
+import { ownDeployHook } from '../../run/hooks.js';
+import type { RunSummary } from '../../run/io.js';
 import { checkMetricsTarget, writeMetrics } from '../../run/metrics-file.js';
+import { dueNow, renewalStatuses } from '../../run/planner.js';
+import { selectCertificates } from '../../run/select.js';
+import { runSession } from '../../run/session.js';
+import { realSessionIO } from '../../run/session-io.js';
+import { useColor } from '../output/color.js';
+import { newProgress } from '../output/progress.js';
+import { formatTable } from '../output/summary.js';
+import { checkSessionArgs, type SessionArgs } from './session-options.js';
 
-export interface RenewArgs {
+export interface RenewArgs extends SessionArgs {
   config: string;
   cert?: string[];
   dryRun: boolean;
   json: boolean;
-  lockTimeout: number;
   metrics?: string;
-  preflight: boolean;
-  resolve?: string[];
   reload: boolean;
   /** Print nothing when nothing was renewed and nothing failed. */
   quiet?: boolean;
@@ -37,27 +37,20 @@ export interface RenewSummary extends RunSummary {
 
 export async function renew(args: RenewArgs): Promise<number> {
   checkMetricsTarget(args.metrics, args.config);
-  await checkOptions(args);
+  const session = checkSessionArgs(args);
   const config = await loadConfigCached(args.config);
   const certs = selectCertificates(config, args.cert ?? []);
-  const deployHook = ownDeployHook(config);
   checkHooksAndCopies(config, certs);
-  const progress = newProgress();
   // Before the lock, for what looks due: the checks, and that nginx can be reloaded at the end (exit 2 otherwise).
-  const due = renewalStatuses(config, certs, new Date(), InspectionCache.open()).filter((s) => s.decision.action !== 'none' && s.decision.action !== 'unknown').map((s) => s.cert);
+  const due = dueNow(config, certs, new Date());
   if (due.length > 0) checkBeforeRunning(config, due);
   const reloadChecked = args.reload && due.length > 0;
-  if (reloadChecked) await checkReloadBeforeRunning(config, true);
-  // Decide under the lock: a run that waited for another one sees what that one renewed.
-  const outcome = await underLock(config, args.lockTimeout, progress, () => runDue(config, certs, { ...args, deployHook, force: false, reloadChecked }, progress));
+  if (reloadChecked) await checkCanReload(config);
+  const opts = { deployHook: ownDeployHook(config), dryRun: args.dryRun, force: false, reload: args.reload, reloadChecked };
+  const outcome = await runSession(config, certs, opts, realSessionIO(config, { ...session, progress: newProgress() }));
   if (outcome.interruptedExit !== null) return outcome.interruptedExit;
   const { certificates, ran, reload } = outcome;
-  const summary: RenewSummary = {
-    ok: certificates.every((r) => r.outcome !== 'failed') && reload.ok,
-    renewed: ran.some((r) => r.outcome === 'issued'),
-    certificates,
-    reload,
-  };
+  const summary: RenewSummary = { ok: certificates.every((r) => r.outcome !== 'failed') && reload.ok, renewed: ran.some((r) => r.outcome === 'issued'), certificates, reload };
   if (!args.dryRun) await (await import('./alerts.js')).raiseAlerts(config, certs, 'renew', summary);
   const now = new Date();
   if (args.metrics) writeMetrics(args.metrics, renewalStatuses(config, certs, now), config.certsDir, now);

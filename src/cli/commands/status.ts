@@ -14,7 +14,7 @@ import { type CertStatus, type StatusRow, statusRows } from '../../adapters/rene
 import { checkStoredRule, type StoredRule } from '../../adapters/certbot/renewal-conf.js';
 import { painter, useColor } from '../output/color.js';
 import { formatColumns } from '../output/table.js';
-import { planDue } from '../../run/due.js';
+import { planDue } from '../../run/planner.js';
 import { ownDeployHook, selectCertificates } from '../../run/select.js';
 
 export type { StatusArgs };
