@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -24,6 +24,12 @@ const write = (text: string) => {
   return file;
 };
 const entries = () => readdirSync(join(dir, 'cache')).filter((f) => f.endsWith('.json'));
+/** Replace the data of the one entry, keeping the key of the text it stands for (what a valid entry of this text holds). */
+const plant = (data: unknown) => {
+  const file = join(dir, 'cache', entries()[0]!);
+  const entry = JSON.parse(readFileSync(file, 'utf8')) as { text: string };
+  writeFileSync(file, JSON.stringify({ text: entry.text, data }), { mode: 0o600 });
+};
 
 describe('the parsed-config cache of cert-wrap', () => {
   it('a second load comes from the cache and equals a fresh parse', async () => {
@@ -53,10 +59,17 @@ describe('the parsed-config cache of cert-wrap', () => {
     expect(() => entries()).toThrow(); // no cache directory was even made
   });
 
+  it('a second load is served by the entry, not by the file: an entry planted in the private cache is what it returns', async () => {
+    const file = write('certificates:\n  - domains: [a.example]\n');
+    await loadConfigCached(file);
+    plant({ certificates: [{ domains: ['from-the-cache.example'] }] });
+    expect((await loadConfigCached(file)).certificates[0]!.domains).toEqual(['from-the-cache.example']);
+  });
+
   it('tampered cache data is validated like parsed data: a bad entry falls back to the file', async () => {
     const file = write('certificates:\n  - domains: [a.example]\n');
     await loadConfigCached(file);
-    writeFileSync(join(dir, 'cache', entries()[0]!), JSON.stringify({ certificates: [{ domains: ['evil; include /etc/passwd'] }] }));
+    plant({ certificates: [{ domains: ['evil; include /etc/passwd'] }] });
     expect((await loadConfigCached(file)).certificates[0]!.domains).toEqual(['a.example']);
   });
 
@@ -64,7 +77,15 @@ describe('the parsed-config cache of cert-wrap', () => {
     const file = write('certificates:\n  - domains: [a.example]\n');
     await loadConfigCached(file);
     chmodSync(join(dir, 'cache'), 0o777);
-    writeFileSync(join(dir, 'cache', entries()[0]!), JSON.stringify({ certificates: [{ domains: ['other.example'] }] }));
+    plant({ certificates: [{ domains: ['other.example'] }] });
+    expect((await loadConfigCached(file)).certificates[0]!.domains).toEqual(['a.example']);
+  });
+
+  it('an entry others can write is not trusted, in a private directory', async () => {
+    const file = write('certificates:\n  - domains: [a.example]\n');
+    await loadConfigCached(file);
+    plant({ certificates: [{ domains: ['other.example'] }] });
+    chmodSync(join(dir, 'cache', entries()[0]!), 0o666);
     expect((await loadConfigCached(file)).certificates[0]!.domains).toEqual(['a.example']);
   });
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -45,4 +45,46 @@ describe('the certificate-dates cache', () => {
     writeFileSync(join(le, 'archive', 'site', 'cert1.pem'), readFileSync(join(other, 'archive', 'site', 'cert1.pem')));
     expect(inspectLineage(le, 'site', InspectionCache.open(cache))?.names).toEqual(['z.test']);
   });
+
+  it('an unchanged file is answered by its entry, not read again: an entry planted in the private cache is what it returns', () => {
+    const { le, cache } = cached();
+    plantNames(cache, ['from-the-cache.test']);
+    expect(inspectLineage(le, 'site', InspectionCache.open(cache))?.names).toEqual(['from-the-cache.test']);
+  });
+
+  it('a cache directory others can write is not trusted', () => {
+    const { le, cache } = cached();
+    plantNames(cache, ['other.test']);
+    chmodSync(cache, 0o777);
+    expect(inspectLineage(le, 'site', InspectionCache.open(cache))?.names).toEqual(['a.test']);
+  });
+
+  it('an entry file others can write is not trusted, in a private directory', () => {
+    const { le, cache } = cached();
+    plantNames(cache, ['other.test']);
+    chmodSync(join(cache, 'certificates.json'), 0o666);
+    expect(inspectLineage(le, 'site', InspectionCache.open(cache))?.names).toEqual(['a.test']);
+  });
 });
+
+/** A lineage (a.test) whose certificate is in a saved cache. */
+function cached(): { le: string; cache: string } {
+  dir = mkdtempSync(join(tmpdir(), 'cert-wrap-inspect-cache-'));
+  const le = join(dir, 'le');
+  const now = Date.now();
+  makeLineage(le, { name: 'site', domains: ['a.test'], notBefore: new Date(now - DAY), notAfter: new Date(now + 30 * DAY) });
+  const cache = join(dir, 'cache');
+  const c = InspectionCache.open(cache);
+  inspectLineage(le, 'site', c);
+  c.save();
+  return { le, cache };
+}
+
+/** Rewrite the names of every entry (size and mtime kept: the entries still match their files). */
+function plantNames(cache: string, names: string[]): void {
+  const file = join(cache, 'certificates.json');
+  const entries = JSON.parse(readFileSync(file, 'utf8')) as Record<string, { names: string[] }>;
+  expect(Object.keys(entries).length).toBeGreaterThan(0);
+  for (const e of Object.values(entries)) e.names = names;
+  writeFileSync(file, JSON.stringify(entries), { mode: 0o600 });
+}
