@@ -10,11 +10,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { bins, repoRoot, runBin, writeConfig } from '../support/cli.js';
-import { makeLineage } from '../support/lineage.js';
+import { bins, repoRoot, runBin, writeConfig } from '../../lab/cli.js';
+import { makeLineage } from '../../lab/lineage.js';
 
 const DAY = 86_400_000;
-const fake = join(repoRoot, 'test', 'support', 'fake-certbot.sh');
+const fake = join(repoRoot, 'lab', 'fake-certbot.sh');
 
 interface Answer {
   status?: number;

@@ -10,11 +10,11 @@ import { chmodSync, chownSync, lstatSync, mkdirSync, readFileSync, readdirSync, 
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deployCopies } from '../../src/adapters/deploy/copy.js';
-import { bins, repoRoot, runBin } from '../support/cli.js';
-import { makeLineage } from '../support/lineage.js';
-import { makeTempDir, removeTempDir } from '../support/tmp.js';
-import { findTool, isCI, isRoot } from '../support/tools.js';
-import { certWith, copy, makeLineage as makeFakeLineage } from '../unit/adapters/deploy/helpers.js';
+import { bins, repoRoot, runBin } from '../../lab/cli.js';
+import { makeLineage } from '../../lab/lineage.js';
+import { makeTempDir, removeTempDir } from '../../lab/tmp.js';
+import { findTool, isCI, isRoot } from '../../lab/tools.js';
+import { certWith, copy, fakeLineage } from '../unit/adapters/deploy/helpers.js';
 
 const NOBODY = 65534;
 const DAY = 86_400_000;
@@ -72,7 +72,7 @@ describe.skipIf(!usable)('deploy copies and another local user (nobody, through 
       file,
       [
         `webroot: ${root}`,
-        `certbot: ${join(repoRoot, 'test', 'support', 'fake-certbot.sh')}`,
+        `certbot: ${join(repoRoot, 'lab', 'fake-certbot.sh')}`,
         `config-dir: ${root}/le`,
         `certs-dir: ${root}/certs`,
         'nginx:',
@@ -101,7 +101,7 @@ describe.skipIf(!usable)('deploy copies and another local user (nobody, through 
 
   it('a plain directory in a path another user owns is refused the same way, before anything is created', () => {
     const home = nobodysHome();
-    const lineage = makeFakeLineage(join(root, 'le'));
+    const lineage = fakeLineage(join(root, 'le'));
     const [result] = deployCopies(certWith([copy(join(home, 'tls', 'sub'), { owner: 'nobody' })]), lineage);
     expect(result?.error).toBe(`certificates[0].deploy[0]: ${home} is owned by nobody (uid ${NOBODY}): another user could replace "tls" there with a link to a directory of their choosing`);
     expect(readdirSync(home)).toEqual([]);
@@ -111,7 +111,7 @@ describe.skipIf(!usable)('deploy copies and another local user (nobody, through 
     const tls = join(root, 'etc', 'app', 'tls');
     mkdirSync(tls, { recursive: true });
     chownSync(tls, NOBODY, NOBODY);
-    const lineage = makeFakeLineage(join(root, 'le'));
+    const lineage = fakeLineage(join(root, 'le'));
     const cert = certWith([copy(tls, { owner: 'nobody', mode: 0o600 })]);
 
     expect(deployCopies(cert, lineage)).toEqual([{ directory: tls, files: ['fullchain.pem', 'privkey.pem'], changed: true, error: null }]);
@@ -133,7 +133,7 @@ describe.skipIf(!usable)('deploy copies and another local user (nobody, through 
 });
 
 describe.skipIf(!isRoot())('which paths are accepted', () => {
-  const lineageIn = (dir: string) => makeFakeLineage(join(dir, 'le'));
+  const lineageIn = (dir: string) => fakeLineage(join(dir, 'le'));
 
   it('a symlink in a path only root can change is followed, and its target walked the same way', () => {
     const real = join(root, 'real');

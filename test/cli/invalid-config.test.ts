@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bins, runBin, writeConfig } from '../support/cli.js';
+import { bins, runBin, writeConfig } from '../../lab/cli.js';
 
 const certs = 'certificates:\n  - domains: [example.org]\n';
 const withDomain = (d: string) => `certificates:\n  - domains: [${JSON.stringify(d)}]\n`;

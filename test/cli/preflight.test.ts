@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bins, runBin, writeConfig } from '../support/cli.js';
+import { bins, runBin, writeConfig } from '../../lab/cli.js';
 
 /** A config with its own webroot (created unless `webroot: false`). */
 function setup(certs: string, opts: { webroot?: boolean } = {}) {

@@ -9,8 +9,8 @@ import { parseConfig } from '../../../src/model/load.js';
 import { checkWithNginx } from '../../../src/adapters/nginx/check.js';
 import { renderNginx } from '../../../src/adapters/nginx/render.js';
 import { loadTemplates } from '../../../src/adapters/nginx/templates.js';
-import { type NgxStatement, ngxRead } from '../../support/nginx-batch.js';
-import { findTool, freePort, requireTools } from '../../support/tools.js';
+import { type NgxStatement, ngxRead } from '../../../lab/nginx-batch.js';
+import { findTool, freePort, requireTools } from '../../../lab/tools.js';
 
 const { ok } = requireTools(['nginx'], 'body lines against the real nginx -t');
 const nginx = findTool('nginx') ?? 'nginx';

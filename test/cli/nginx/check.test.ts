@@ -8,8 +8,8 @@ import { checkWithNginx } from '../../../src/adapters/nginx/check.js';
 import { renderNginx } from '../../../src/adapters/nginx/render.js';
 import { loadTemplates } from '../../../src/adapters/nginx/templates.js';
 import { parseStatements } from '../../../src/leaves/nginx-tokenize.js';
-import { bins, repoRoot, runBin, writeConfig } from '../../support/cli.js';
-import { findTool, freePort, requireTools } from '../../support/tools.js';
+import { bins, repoRoot, runBin, writeConfig } from '../../../lab/cli.js';
+import { findTool, freePort, requireTools } from '../../../lab/tools.js';
 
 const { ok } = requireTools(['nginx'], 'gen-nginx checks against the real nginx -t');
 const nginx = findTool('nginx') ?? 'nginx';

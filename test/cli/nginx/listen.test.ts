@@ -9,7 +9,7 @@ import { checkListen } from '../../../src/model/rules.js';
 import { checkWithNginx } from '../../../src/adapters/nginx/check.js';
 import { renderNginx } from '../../../src/adapters/nginx/render.js';
 import { loadTemplates } from '../../../src/adapters/nginx/templates.js';
-import { findTool, freePort, requireTools } from '../../support/tools.js';
+import { findTool, freePort, requireTools } from '../../../lab/tools.js';
 
 const { ok } = requireTools(['nginx'], 'listen lines against the real nginx -t');
 const nginx = findTool('nginx') ?? 'nginx';

@@ -11,10 +11,10 @@ import { appendFileSync, copyFileSync, mkdirSync, readFileSync, symlinkSync, wri
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { bins, runBin } from '../../support/cli.js';
-import { type RunningNginx, startNginx } from '../../support/nginx.js';
-import { makeTempDir, removeTempDir } from '../../support/tmp.js';
-import { findTool, freePort, isProcessAlive, isRoot, requireTools, waitFor } from '../../support/tools.js';
+import { bins, runBin } from '../../../lab/cli.js';
+import { type RunningNginx, startNginx } from '../../../lab/nginx.js';
+import { makeTempDir, removeTempDir } from '../../../lab/tmp.js';
+import { findTool, freePort, isProcessAlive, isRoot, requireTools, waitFor } from '../../../lab/tools.js';
 
 const { ok } = requireTools(['nginx'], 'the nginx master a reload signals');
 const asOtherUser = ok && isRoot() && findTool('setpriv') !== null;

@@ -3,11 +3,11 @@ import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { markReloadPending } from '../../../src/adapters/store/pending-reload.js';
-import { bins, repoRoot, runBin } from '../../support/cli.js';
-import { makeLineage } from '../../support/lineage.js';
-import { startNginx, type RunningNginx } from '../../support/nginx.js';
-import { makeTempDir, removeTempDir } from '../../support/tmp.js';
-import { isProcessAlive, requireTools, waitFor } from '../../support/tools.js';
+import { bins, repoRoot, runBin } from '../../../lab/cli.js';
+import { makeLineage } from '../../../lab/lineage.js';
+import { startNginx, type RunningNginx } from '../../../lab/nginx.js';
+import { makeTempDir, removeTempDir } from '../../../lab/tmp.js';
+import { isProcessAlive, requireTools, waitFor } from '../../../lab/tools.js';
 
 const { ok } = requireTools(['nginx'], 'cert-wrap reload against a real nginx');
 
@@ -142,7 +142,7 @@ describe.skipIf(!ok)('cert-wrap reload against a real nginx and real bystander p
       makeLineage(join(dir!, 'le'), { name: 'site', domains: ['a.test'], notBefore: new Date(now - DAY), notAfter: new Date(now + 89 * DAY) });
       writeFileSync(
         site,
-        `webroot: ${dir}\ncertbot: ${join(repoRoot, 'test', 'support', 'fake-certbot.sh')}\nconfig-dir: ${dir}/le\ncerts-dir: ${dir}/certs\ncertificates:\n  - name: site\n    domains: [a.test]\nnginx:\n  pid-file: ${pidFile}\n`,
+        `webroot: ${dir}\ncertbot: ${join(repoRoot, 'lab', 'fake-certbot.sh')}\nconfig-dir: ${dir}/le\ncerts-dir: ${dir}/certs\ncertificates:\n  - name: site\n    domains: [a.test]\nnginx:\n  pid-file: ${pidFile}\n`,
       );
     });
 

@@ -2,10 +2,10 @@ import { request } from 'node:http';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bins, runBin } from '../../support/cli.js';
-import { startNginx, type RunningNginx } from '../../support/nginx.js';
-import { makeTempDir, removeTempDir } from '../../support/tmp.js';
-import { requireTools } from '../../support/tools.js';
+import { bins, runBin } from '../../../lab/cli.js';
+import { startNginx, type RunningNginx } from '../../../lab/nginx.js';
+import { makeTempDir, removeTempDir } from '../../../lab/tmp.js';
+import { requireTools } from '../../../lab/tools.js';
 
 const { ok } = requireTools(['nginx'], 'gen-nginx output served by a real nginx');
 

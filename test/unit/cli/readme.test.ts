@@ -13,7 +13,7 @@ import { OPTIONS as GEN_NGINX_OPTIONS, parseGenNginxArgs } from '../../../src/cl
 import { outcomeText } from '../../../src/cli/output/summary.js';
 import { loadConfig } from '../../../src/model/load.js';
 import type { CertReport } from '../../../src/adapters/certbot/obtain.js';
-import { repoRoot, writeConfig } from '../../support/cli.js';
+import { repoRoot, writeConfig } from '../../../lab/cli.js';
 
 const README = readFileSync(join(repoRoot, 'README.md'), 'utf8');
 

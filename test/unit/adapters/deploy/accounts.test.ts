@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AccountDb, parseGroup, parsePasswd, resolveIds } from '../../../../src/adapters/deploy/accounts.js';
 import { ConfigError } from '../../../../src/lib/errors.js';
-import { makeTempDir, removeTempDir } from '../../../support/tmp.js';
+import { makeTempDir, removeTempDir } from '../../../../lab/tmp.js';
 
 const PASSWD = [
   '# comment',

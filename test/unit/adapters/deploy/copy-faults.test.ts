@@ -6,8 +6,8 @@
 import * as realFs from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { certWith, copy, entries, FULLCHAIN, makeLineage, PRIVKEY } from './helpers.js';
-import { makeTempDir, removeTempDir } from '../../../support/tmp.js';
+import { certWith, copy, entries, FULLCHAIN, fakeLineage, PRIVKEY } from './helpers.js';
+import { makeTempDir, removeTempDir } from '../../../../lab/tmp.js';
 
 const fault = vi.hoisted(() => ({ fn: '' as string, nth: 0, calls: 0 }));
 
@@ -39,7 +39,7 @@ let lineage: string;
 let dir: string;
 beforeEach(async () => {
   root = await makeTempDir('cert-wrap-deploy-faults-');
-  lineage = makeLineage(join(root, 'letsencrypt'));
+  lineage = fakeLineage(join(root, 'letsencrypt'));
   dir = join(root, 'out');
   realFs.mkdirSync(dir);
   realFs.writeFileSync(join(dir, 'fullchain.pem'), 'old chain');

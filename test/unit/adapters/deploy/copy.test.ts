@@ -3,8 +3,8 @@ import { chmodSync, chownSync, closeSync, existsSync, linkSync, lstatSync, mkdir
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CREATED_DIR_MODE, DEPLOY_FILES, deployCopies, describeCopy } from '../../../../src/adapters/deploy/copy.js';
-import { makeTempDir, removeTempDir } from '../../../support/tmp.js';
-import { certWith, copy, entries, FULLCHAIN, makeLineage, PRIVKEY } from './helpers.js';
+import { makeTempDir, removeTempDir } from '../../../../lab/tmp.js';
+import { certWith, copy, entries, FULLCHAIN, fakeLineage, PRIVKEY } from './helpers.js';
 
 const isRoot = process.geteuid?.() === 0;
 const FILES = [...DEPLOY_FILES];
@@ -13,7 +13,7 @@ let root: string;
 let lineage: string;
 beforeEach(async () => {
   root = await makeTempDir('cert-wrap-deploy-');
-  lineage = makeLineage(join(root, 'letsencrypt'));
+  lineage = fakeLineage(join(root, 'letsencrypt'));
 });
 afterEach(async () => {
   await removeTempDir(root);
@@ -192,7 +192,7 @@ describe('deployCopies', () => {
     const cert = certWith([copy(dir)]);
     deployCopies(cert, lineage);
     const le = join(root, 'le2');
-    const renewed = makeLineage(le, 'example.com', 2, { fullchain: `${FULLCHAIN}renewed\n`, privkey: `${PRIVKEY}renewed\n` });
+    const renewed = fakeLineage(le, 'example.com', 2, { fullchain: `${FULLCHAIN}renewed\n`, privkey: `${PRIVKEY}renewed\n` });
     expect(deployCopies(cert, renewed)[0]?.changed).toBe(true);
     expect(readFileSync(join(dir, 'privkey.pem'), 'utf8')).toBe(`${PRIVKEY}renewed\n`);
     expect(readlinkSync(join(renewed, 'privkey.pem'))).toBe('../../archive/example.com/privkey2.pem');
@@ -255,7 +255,7 @@ describe('deployCopies', () => {
 
   it('refuses an empty (non-PEM) source instead of replacing a good copy', () => {
     const le = join(root, 'broken');
-    const broken = makeLineage(le, 'example.com', 1, { fullchain: FULLCHAIN, privkey: '' });
+    const broken = fakeLineage(le, 'example.com', 1, { fullchain: FULLCHAIN, privkey: '' });
     const dir = join(root, 'out');
     mkdirSync(dir);
     writeFileSync(join(dir, 'privkey.pem'), PRIVKEY);

@@ -5,8 +5,8 @@ import { parseConfig } from '../../../../src/model/load.js';
 import { compiledPaths } from '../../../../src/adapters/nginx/compiled.js';
 import { findNginxHost, type HostDeps, NginxHostError } from '../../../../src/adapters/nginx/host.js';
 import { pidFromDump } from '../../../../src/adapters/nginx/pid-directive.js';
-import { makeTempDir, removeTempDir } from '../../../support/tmp.js';
-import { findTool } from '../../../support/tools.js';
+import { makeTempDir, removeTempDir } from '../../../../lab/tmp.js';
+import { findTool } from '../../../../lab/tools.js';
 
 const DEBIAN_V = [
   'nginx version: nginx/1.22.1',

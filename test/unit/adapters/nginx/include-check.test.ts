@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkRunningNginx, type IncludeCheckDeps } from '../../../../src/adapters/nginx/include-check.js';
 import { loadConfig } from '../../../../src/model/load.js';
 import type { DumpResult } from '../../../../src/adapters/nginx/dump.js';
-import { writeConfig } from '../../../support/cli.js';
+import { writeConfig } from '../../../../lab/cli.js';
 
 const DUMP = '# configuration file /etc/nginx/nginx.conf:\nevents {}\nhttp { include /etc/nginx/conf.d/*.conf; }\n\n';
 const master = { ok: true as const, pid: 42, uid: 0, cwd: '/', unreadable: null, args: { confFile: null, prefix: null, errorLog: null, globals: 'daemon on; master_process on;' } };

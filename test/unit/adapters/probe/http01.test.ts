@@ -9,8 +9,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../../src/model/load.js';
 import type { Config } from '../../../../src/model/types.js';
 import { probeCertificates, ProbeSetupError, type ProbeOptions, type ProbeReport, type ProbeResult } from '../../../../src/adapters/probe/http01.js';
-import { makeTempDir, removeTempDir } from '../../../support/tmp.js';
-import { findTool } from '../../../support/tools.js';
+import { makeTempDir, removeTempDir } from '../../../../lab/tmp.js';
+import { findTool } from '../../../../lab/tools.js';
 
 const CHALLENGE = '/.well-known/acme-challenge/';
 

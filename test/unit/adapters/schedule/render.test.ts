@@ -5,8 +5,8 @@ import { execa } from 'execa';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { CRON_PATH, cronLine, cronText, cronWord, execStart, onCalendar, systemdUnits, systemdWord } from '../../../../src/adapters/schedule/render.js';
 import { slotFromSeed } from '../../../../src/adapters/schedule/slot.js';
-import { bins } from '../../../support/cli.js';
-import { findTool, isCI } from '../../../support/tools.js';
+import { bins } from '../../../../lab/cli.js';
+import { findTool, isCI } from '../../../../lab/tools.js';
 
 const snap = (name: string) => join(import.meta.dirname, '__snapshots__', name);
 const slot = slotFromSeed('test');

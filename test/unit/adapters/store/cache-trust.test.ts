@@ -20,8 +20,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cacheDir, loadConfigCached } from '../../../../src/adapters/store/config-cache.js';
 import { InspectionCache } from '../../../../src/adapters/store/inspect-cache.js';
 import { inspectLineage } from '../../../../src/leaves/certbot-layout.js';
-import { makeLineage } from '../../../support/lineage.js';
-import { isCI, isRoot } from '../../../support/tools.js';
+import { makeLineage } from '../../../../lab/lineage.js';
+import { isCI, isRoot } from '../../../../lab/tools.js';
 
 const trap = vi.hoisted(() => ({ dir: '', armed: false, fired: false, swap: () => {} }));
 

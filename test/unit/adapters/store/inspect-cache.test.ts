@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InspectionCache } from '../../../../src/adapters/store/inspect-cache.js';
 import { inspectLineage } from '../../../../src/leaves/certbot-layout.js';
-import { makeLineage } from '../../../support/lineage.js';
+import { makeLineage } from '../../../../lab/lineage.js';
 
 let dir = '';
 afterEach(() => rmSync(dir, { recursive: true, force: true }));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { onTestFinished } from 'vitest';
 
-export const repoRoot = join(import.meta.dirname, '..', '..');
+export const repoRoot = join(import.meta.dirname, '..');
 export const bins = {
   genNginx: join(repoRoot, 'bin', 'gen-nginx.js'),
   certWrap: join(repoRoot, 'bin', 'cert-wrap.js'),

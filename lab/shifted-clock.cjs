@@ -1,5 +1,5 @@
 // Preloaded into cert-wrap's own node processes (NODE_OPTIONS=--require) by
-// test/support/clock.ts: their clock runs CERT_WRAP_TEST_CLOCK_SHIFT_MS ahead,
+// lab/clock.ts: their clock runs CERT_WRAP_TEST_CLOCK_SHIFT_MS ahead,
 // as if that much time had passed. certbot, Pebble and nginx keep the real time.
 'use strict';
 const shift = Number(process.env.CERT_WRAP_TEST_CLOCK_SHIFT_MS);

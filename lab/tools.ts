@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
-import { which } from '../../src/lib/which.js';
+import { which } from '../src/lib/which.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Result of a tool/environment check: `ok` is false when something is missing. */

@@ -2,8 +2,8 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { expect } from 'vitest';
-import type { CertReport } from '../../src/adapters/certbot/obtain.js';
-import type { RunSummary } from '../../src/cli/output/summary.js';
+import type { CertReport } from '../src/adapters/certbot/obtain.js';
+import type { RunSummary } from '../src/cli/output/summary.js';
 import type { RunningNginx } from './nginx.js';
 import type { RunningPebble } from './pebble.js';
 import { removeTempDir } from './tmp.js';

@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { parse as nginxConfParse } from 'nginx-conf';
-import { testHarnessConfig } from '../../src/adapters/nginx/check.js';
+import { testHarnessConfig } from '../src/adapters/nginx/check.js';
 
 // ---------------------------------------------------------------------------
 // The reference reader
