@@ -13,11 +13,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { certbotDirs, type CertbotDirs } from '../test/support/certbot.js';
-import { startNginx, type RunningNginx } from '../test/support/nginx.js';
-import { assertPortFree, HTTP01_PORT, startPebble, type RunningPebble } from '../test/support/pebble.js';
-import { makeTempDir, removeTempDir } from '../test/support/tmp.js';
-import { findTool, isRoot } from '../test/support/tools.js';
+import { certbotDirs, type CertbotDirs } from '../lab/certbot.js';
+import { startNginx, type RunningNginx } from '../lab/nginx.js';
+import { assertPortFree, HTTP01_PORT, startPebble, type RunningPebble } from '../lab/pebble.js';
+import { makeTempDir, removeTempDir } from '../lab/tmp.js';
+import { findTool, isRoot } from '../lab/tools.js';
 
 const TOOLS = ['nginx', 'certbot', 'pebble', 'pebble-challtestsrv', 'openssl'];
 const DOMAINS = ['demo.test', 'www.demo.test'];

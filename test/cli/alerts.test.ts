@@ -1,11 +1,11 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bins, repoRoot, runBin, writeConfig } from '../support/cli.js';
-import { makeLineage } from '../support/lineage.js';
+import { bins, repoRoot, runBin, writeConfig } from '../../lab/cli.js';
+import { makeLineage } from '../../lab/lineage.js';
 
 const DAY = 86_400_000;
-const fake = join(repoRoot, 'test', 'support', 'fake-certbot.sh');
+const fake = join(repoRoot, 'lab', 'fake-certbot.sh');
 
 /**
  * A config on the certbot stand-in (which fails every certificate named fail*),

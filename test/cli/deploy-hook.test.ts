@@ -7,9 +7,9 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { bins, runBin } from '../support/cli.js';
-import { makeLineage } from '../support/lineage.js';
-import { makeTempDir, removeTempDir } from '../support/tmp.js';
+import { bins, runBin } from '../../lab/cli.js';
+import { makeLineage } from '../../lab/lineage.js';
+import { makeTempDir, removeTempDir } from '../../lab/tmp.js';
 
 const DAY = 86_400_000;
 let template: string;

@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from '
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { bins, repoRoot, runBin, writeConfig } from '../support/cli.js';
+import { bins, repoRoot, runBin, writeConfig } from '../../lab/cli.js';
 
 const example = join(repoRoot, 'examples', 'site.yaml');
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/cli/defs/index.js';
 import { helpWidth, wrap } from '../../src/cli/help.js';
-import { bins, runBin } from '../support/cli.js';
+import { bins, runBin } from '../../lab/cli.js';
 
 const WIDTHS = [80, 100, 120];
 

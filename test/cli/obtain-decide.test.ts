@@ -7,11 +7,11 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bins, repoRoot, runBin, writeConfig } from '../support/cli.js';
-import { makeLineage } from '../support/lineage.js';
+import { bins, repoRoot, runBin, writeConfig } from '../../lab/cli.js';
+import { makeLineage } from '../../lab/lineage.js';
 
 const DAY = 86_400_000;
-const fake = join(repoRoot, 'test', 'support', 'fake-certbot.sh');
+const fake = join(repoRoot, 'lab', 'fake-certbot.sh');
 
 /** fresh (a 6-day certificate, 1 day old: certbot's 30-day rule would reissue it), due, changed names, and new. */
 function setup() {

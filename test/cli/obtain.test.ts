@@ -2,10 +2,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { bins, repoRoot, runBin, writeConfig } from '../support/cli.js';
-import { waitFor } from '../support/tools.js';
+import { bins, repoRoot, runBin, writeConfig } from '../../lab/cli.js';
+import { waitFor } from '../../lab/tools.js';
 
-const fake = join(repoRoot, 'test', 'support', 'fake-certbot.sh');
+const fake = join(repoRoot, 'lab', 'fake-certbot.sh');
 
 /** A config using the certbot stand-in, with its own webroot and config dir. */
 function setup(certs: string, extra = '') {

@@ -8,8 +8,8 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTempDir, removeTempDir } from '../support/tmp.js';
-import { bins, repoRoot, runBin, shellEnv } from '../support/cli.js';
+import { makeTempDir, removeTempDir } from '../../lab/tmp.js';
+import { bins, repoRoot, runBin, shellEnv } from '../../lab/cli.js';
 
 const SHIPPED = [/^LICENSE$/, /^README\.md$/, /^package\.json$/, /^bin\//, /^dist\//, /^templates\/[^/]+\.hbs$/, /^examples\//, /^src\/config\/config\.schema\.json$/];
 

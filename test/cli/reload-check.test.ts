@@ -5,10 +5,10 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bins, repoRoot, runBin, writeConfig } from '../support/cli.js';
-import { requireTools } from '../support/tools.js';
+import { bins, repoRoot, runBin, writeConfig } from '../../lab/cli.js';
+import { requireTools } from '../../lab/tools.js';
 
-const fake = join(repoRoot, 'test', 'support', 'fake-certbot.sh');
+const fake = join(repoRoot, 'lab', 'fake-certbot.sh');
 const { ok } = requireTools(['nginx'], 'the reload check before ordering (it runs nginx -V and nginx -T)');
 
 /** A config whose nginx keys are `nginx` (YAML lines), a certbot stand-in that logs each run, nothing else on disk. */

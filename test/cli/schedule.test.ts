@@ -5,7 +5,7 @@ import { DEBIAN_PATHS, findConflicts } from '../../src/adapters/schedule/conflic
 import { cronText, systemdUnits } from '../../src/adapters/schedule/render.js';
 import { hostSeed } from '../../src/adapters/schedule/seed.js';
 import { slotFromSeed } from '../../src/adapters/schedule/slot.js';
-import { bins, runBin, writeConfig } from '../support/cli.js';
+import { bins, runBin, writeConfig } from '../../lab/cli.js';
 
 const CONFIG = 'certificates:\n  - domains: [example.org]\n';
 /** What the built cert-wrap puts in the schedule: this node, the launcher's real path, renew -c CONFIG. */

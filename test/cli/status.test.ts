@@ -3,11 +3,11 @@ import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSyn
 import { execa } from 'execa';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bins, repoRoot, runBin, writeConfig } from '../support/cli.js';
-import { makeLineage } from '../support/lineage.js';
+import { bins, repoRoot, runBin, writeConfig } from '../../lab/cli.js';
+import { makeLineage } from '../../lab/lineage.js';
 
 const DAY = 86_400_000;
-const fake = join(repoRoot, 'test', 'support', 'fake-certbot.sh');
+const fake = join(repoRoot, 'lab', 'fake-certbot.sh');
 
 /** Three certificates: fresh (nothing to do), due, and names changed; plus one never issued. */
 function setup() {

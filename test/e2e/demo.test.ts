@@ -7,9 +7,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { bins, repoRoot, runBin, shellEnv, writeConfig } from '../support/cli.js';
-import { assertPortFree } from '../support/pebble.js';
-import { isProcessAlive, processState, requireAcmeEnv } from '../support/tools.js';
+import { bins, repoRoot, runBin, shellEnv, writeConfig } from '../../lab/cli.js';
+import { assertPortFree } from '../../lab/pebble.js';
+import { isProcessAlive, processState, requireAcmeEnv } from '../../lab/tools.js';
 
 const acme = requireAcmeEnv();
 

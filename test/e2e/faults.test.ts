@@ -30,15 +30,15 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { stringify as toYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { certbotDirs, certbotEnv, type CertbotDirs } from '../support/certbot.js';
-import { type CertReport, type RunReport, STACK_LINE, Started, writeServersWithCatchAll } from '../support/e2e.js';
-import { bins, runBin, type CliResult } from '../support/cli.js';
-import { clockAheadEnv } from '../support/clock.js';
-import { dnsNames, peerCertificate } from '../support/lifecycle-tls.js';
-import { childPids, startNginx, type RunningNginx } from '../support/nginx.js';
-import { PEBBLE_ACME_PORT, PEBBLE_HOST, startPebble, type RunningPebble } from '../support/pebble.js';
-import { makeTempDir, removeTempDir } from '../support/tmp.js';
-import { findTool, isProcessAlive, requireAcmeEnv, waitFor } from '../support/tools.js';
+import { certbotDirs, certbotEnv, type CertbotDirs } from '../../lab/certbot.js';
+import { type CertReport, type RunReport, STACK_LINE, Started, writeServersWithCatchAll } from '../../lab/e2e.js';
+import { bins, runBin, type CliResult } from '../../lab/cli.js';
+import { clockAheadEnv } from '../../lab/clock.js';
+import { dnsNames, peerCertificate } from '../../lab/lifecycle-tls.js';
+import { childPids, startNginx, type RunningNginx } from '../../lab/nginx.js';
+import { PEBBLE_ACME_PORT, PEBBLE_HOST, startPebble, type RunningPebble } from '../../lab/pebble.js';
+import { makeTempDir, removeTempDir } from '../../lab/tmp.js';
+import { findTool, isProcessAlive, requireAcmeEnv, waitFor } from '../../lab/tools.js';
 
 const { ok } = requireAcmeEnv();
 

@@ -4,11 +4,11 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { certbotDirArgs, certbotDirs, certbotEnv } from '../support/certbot.js';
-import { startNginx, type RunningNginx } from '../support/nginx.js';
-import { startPebble, type RunningPebble } from '../support/pebble.js';
-import { makeTempDir, removeTempDir } from '../support/tmp.js';
-import { isProcessAlive, requireAcmeEnv } from '../support/tools.js';
+import { certbotDirArgs, certbotDirs, certbotEnv } from '../../lab/certbot.js';
+import { startNginx, type RunningNginx } from '../../lab/nginx.js';
+import { startPebble, type RunningPebble } from '../../lab/pebble.js';
+import { makeTempDir, removeTempDir } from '../../lab/tmp.js';
+import { isProcessAlive, requireAcmeEnv } from '../../lab/tools.js';
 
 const { ok } = requireAcmeEnv();
 

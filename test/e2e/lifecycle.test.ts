@@ -15,15 +15,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { stringify as toYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { certbotDirs, certbotEnv, type CertbotDirs } from '../support/certbot.js';
-import { type CertReport, type RunReport, Started, writeServersWithCatchAll } from '../support/e2e.js';
-import { bins, runBin, type CliResult } from '../support/cli.js';
-import { clockAheadEnv } from '../support/clock.js';
-import { dnsNames, peerCertificate } from '../support/lifecycle-tls.js';
-import { startNginx, type RunningNginx } from '../support/nginx.js';
-import { startPebble, type RunningPebble } from '../support/pebble.js';
-import { makeTempDir } from '../support/tmp.js';
-import { findTool, requireAcmeEnv, waitFor } from '../support/tools.js';
+import { certbotDirs, certbotEnv, type CertbotDirs } from '../../lab/certbot.js';
+import { type CertReport, type RunReport, Started, writeServersWithCatchAll } from '../../lab/e2e.js';
+import { bins, runBin, type CliResult } from '../../lab/cli.js';
+import { clockAheadEnv } from '../../lab/clock.js';
+import { dnsNames, peerCertificate } from '../../lab/lifecycle-tls.js';
+import { startNginx, type RunningNginx } from '../../lab/nginx.js';
+import { startPebble, type RunningPebble } from '../../lab/pebble.js';
+import { makeTempDir } from '../../lab/tmp.js';
+import { findTool, requireAcmeEnv, waitFor } from '../../lab/tools.js';
 
 const { ok } = requireAcmeEnv();
 
@@ -34,28 +34,11 @@ const VALIDITY_SECONDS = 864_000;
 const HTTPS_PORT = 8443;
 const DOMAINS = ['s.test', 'www.s.test'];
 
-/** Whether `cert-wrap COMMAND --help` lists `flag` (read from the built command, so it follows the product). */
-function hasFlag(command: string, flag: string): boolean {
-  try {
-    const help = execFileSync(process.execPath, [bins.certWrap, command, '--help'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    return new RegExp(`(^|\\s)${flag}\\b`, 'm').test(help);
-  } catch {
-    return false;
-  }
-}
-
 /**
- * obtain and renew check each webroot name over HTTP before certbot runs when
- * they have --resolve: the .test names have no DNS, so point them at nginx.
+ * obtain and renew check each webroot name over HTTP before certbot runs: the
+ * .test names have no DNS, so --resolve points them at nginx.
  */
-const resolveArgs = (command: string, names: string[]): string[] =>
-  ok && hasFlag(command, '--resolve') ? names.flatMap((n) => ['--resolve', `${n}:127.0.0.1`]) : [];
-const OBTAIN_RESOLVE = resolveArgs('obtain', DOMAINS);
-const RENEW_RESOLVE = resolveArgs('renew', DOMAINS);
-/** Step 7 needs renew's HTTP-01 preflight (--resolve). */
-const renewPreflight = RENEW_RESOLVE.length > 0;
-
-
+const RESOLVE = DOMAINS.flatMap((n) => ['--resolve', `${n}:127.0.0.1`]);
 
 interface StatusReport {
   now: string;
@@ -327,7 +310,7 @@ describe.skipIf(!ok)('certificate lifecycle: bootstrap, obtain, status, renew ag
     const before = await settledWorkers();
     const sighup = countSighup(await errorLogText());
 
-    const { res, context } = await certWrap(['obtain', '-c', config, '--json', ...OBTAIN_RESOLVE]);
+    const { res, context } = await certWrap(['obtain', '-c', config, '--json', ...RESOLVE]);
     expect(res.exitCode, context).toBe(0);
     const report = json<RunReport>(res, context);
     expect(report.ok, context).toBe(true);
@@ -426,7 +409,7 @@ describe.skipIf(!ok)('certificate lifecycle: bootstrap, obtain, status, renew ag
     const before = await settledWorkers();
     const sighup = countSighup(await errorLogText());
 
-    const { res, context } = await certWrap(['renew', '-c', wrapConfig, '--json', ...RENEW_RESOLVE]);
+    const { res, context } = await certWrap(['renew', '-c', wrapConfig, '--json', ...RESOLVE]);
     expect(res.exitCode, context).toBe(0);
     const report = json<RunReport>(res, context);
     expect(report.ok, context).toBe(true);
@@ -448,7 +431,7 @@ describe.skipIf(!ok)('certificate lifecycle: bootstrap, obtain, status, renew ag
 
     // Due by the default rule (the last third of 10 days): cert-wrap's clock 7 days ahead. No renew-before
     // can make a certificate due before half its lifetime has passed.
-    const { res, context } = await certWrap(['renew', '-c', wrapConfig, '--json', ...RENEW_RESOLVE], clockAheadEnv(7));
+    const { res, context } = await certWrap(['renew', '-c', wrapConfig, '--json', ...RESOLVE], clockAheadEnv(7));
     expect(res.exitCode, context).toBe(0);
     const report = json<RunReport>(res, context);
     expect(report.ok, context).toBe(true);
@@ -488,8 +471,7 @@ describe.skipIf(!ok)('certificate lifecycle: bootstrap, obtain, status, renew ag
     expect((await stat(copiesDir)).isDirectory()).toBe(true);
   }, T);
 
-  // Step 7 needs renew's HTTP-01 preflight (`cert-wrap renew --resolve`): skipped while renew lacks the flag.
-  it.skipIf(!renewPreflight)('7. renew holds back, before certbot and the CA, a certificate whose name nginx does not serve', async () => {
+  it('7. renew holds back, before certbot and the CA, a certificate whose name nginx does not serve', async () => {
     const { pebble: p } = need();
     const n = needNginx();
     expect(await readFile(generatedConf, 'utf8'), 'nginx is generated without ghost').not.toContain('ghost.test');
@@ -498,7 +480,7 @@ describe.skipIf(!ok)('certificate lifecycle: bootstrap, obtain, status, renew ag
     const accessBefore = (await readFile(n.accessLog, 'utf8')).length;
     const before = await settledWorkers();
 
-    const { res, context } = await certWrap(['renew', '-c', ghostConfig, '--json', ...RENEW_RESOLVE, '--resolve', 'ghost.test:127.0.0.1']);
+    const { res, context } = await certWrap(['renew', '-c', ghostConfig, '--json', ...RESOLVE, '--resolve', 'ghost.test:127.0.0.1']);
     expect(res.exitCode, context).toBe(1);
     const report = json<RunReport>(res, context);
     expect(report.ok, context).toBe(false);

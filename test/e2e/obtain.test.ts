@@ -5,13 +5,13 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify as toYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { certbotDirs, certbotEnv, type CertbotDirs } from '../support/certbot.js';
-import { type CertReport, type RunReport, Started, writeServersWithCatchAll } from '../support/e2e.js';
-import { bins, runBin, type CliResult } from '../support/cli.js';
-import { startNginx, type RunningNginx } from '../support/nginx.js';
-import { startPebble, type RunningPebble } from '../support/pebble.js';
-import { makeTempDir } from '../support/tmp.js';
-import { findTool, requireAcmeEnv, waitFor } from '../support/tools.js';
+import { certbotDirs, certbotEnv, type CertbotDirs } from '../../lab/certbot.js';
+import { type CertReport, type RunReport, Started, writeServersWithCatchAll } from '../../lab/e2e.js';
+import { bins, runBin, type CliResult } from '../../lab/cli.js';
+import { startNginx, type RunningNginx } from '../../lab/nginx.js';
+import { startPebble, type RunningPebble } from '../../lab/pebble.js';
+import { makeTempDir } from '../../lab/tmp.js';
+import { findTool, requireAcmeEnv, waitFor } from '../../lab/tools.js';
 
 const { ok } = requireAcmeEnv();
 

@@ -1,11 +1,11 @@
 import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bins, runBin } from '../support/cli.js';
-import { startNginx, type RunningNginx } from '../support/nginx.js';
-import { assertPortFree } from '../support/pebble.js';
-import { makeTempDir, removeTempDir } from '../support/tmp.js';
-import { isCI, isRoot, requireTools } from '../support/tools.js';
+import { bins, runBin } from '../../lab/cli.js';
+import { startNginx, type RunningNginx } from '../../lab/nginx.js';
+import { assertPortFree } from '../../lab/pebble.js';
+import { makeTempDir, removeTempDir } from '../../lab/tmp.js';
+import { isCI, isRoot, requireTools } from '../../lab/tools.js';
 
 const WHAT = 'cert-wrap preflight against a real nginx on port 80';
 const tools = requireTools(['nginx'], WHAT);

@@ -10,14 +10,14 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { certbotDirs, certbotEnv, type CertbotDirs } from '../support/certbot.js';
-import { bins, runBin } from '../support/cli.js';
-import { clockAheadEnv } from '../support/clock.js';
-import { type RunReport, Started, writeServersWithCatchAll } from '../support/e2e.js';
-import { startNginx, type RunningNginx } from '../support/nginx.js';
-import { startPebble, type RunningPebble } from '../support/pebble.js';
-import { makeTempDir } from '../support/tmp.js';
-import { findTool, requireAcmeEnv } from '../support/tools.js';
+import { certbotDirs, certbotEnv, type CertbotDirs } from '../../lab/certbot.js';
+import { bins, runBin } from '../../lab/cli.js';
+import { clockAheadEnv } from '../../lab/clock.js';
+import { type RunReport, Started, writeServersWithCatchAll } from '../../lab/e2e.js';
+import { startNginx, type RunningNginx } from '../../lab/nginx.js';
+import { startPebble, type RunningPebble } from '../../lab/pebble.js';
+import { makeTempDir } from '../../lab/tmp.js';
+import { findTool, requireAcmeEnv } from '../../lab/tools.js';
 
 const { ok } = requireAcmeEnv();
 

@@ -13,11 +13,11 @@
  * and [::]:80: so the whole scenario (nginx, Pebble, challtestsrv, the
  * installed cert-wrap and certbot, every curl and openssl check) runs in a
  * network namespace of its own with only a loopback interface
- * (test/support/netns.ts), where those addresses reach nothing outside it. A
+ * (lab/netns.ts), where those addresses reach nothing outside it. A
  * test checks that the host's network has none of these listeners.
  *
  * Touches the host's real paths: each is moved aside and restored at the end
- * (test/support/host-paths.ts); only what was started here is stopped, and the
+ * (lab/host-paths.ts); only what was started here is stopped, and the
  * namespace is deleted.
  */
 import { X509Certificate } from 'node:crypto';
@@ -26,13 +26,13 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot, shellEnv } from '../support/cli.js';
-import { HostPaths } from '../support/host-paths.js';
-import { canMakeNetns, createNetns, curlIn, peerCertificateIn, type Netns } from '../support/netns.js';
-import { childPids } from '../support/nginx.js';
-import { startPebble, type RunningPebble } from '../support/pebble.js';
-import { makeTempDir, removeTempDir } from '../support/tmp.js';
-import { isCI, isProcessAlive, requireAcmeEnv, waitFor } from '../support/tools.js';
+import { repoRoot, shellEnv } from '../../lab/cli.js';
+import { HostPaths } from '../../lab/host-paths.js';
+import { canMakeNetns, createNetns, curlIn, peerCertificateIn, type Netns } from '../../lab/netns.js';
+import { childPids } from '../../lab/nginx.js';
+import { startPebble, type RunningPebble } from '../../lab/pebble.js';
+import { makeTempDir, removeTempDir } from '../../lab/tmp.js';
+import { isCI, isProcessAlive, requireAcmeEnv, waitFor } from '../../lab/tools.js';
 
 const DEBIAN_NGINX = '/usr/sbin/nginx';
 const STOCK = existsSync(DEBIAN_NGINX) && existsSync('/etc/nginx/nginx.conf') && existsSync('/etc/nginx/sites-enabled/default');

@@ -13,10 +13,10 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileS
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bins } from '../support/cli.js';
-import { makeLineage } from '../support/lineage.js';
-import { makeTempDir, removeTempDir } from '../support/tmp.js';
-import { findTool, waitFor } from '../support/tools.js';
+import { bins } from '../../lab/cli.js';
+import { makeLineage } from '../../lab/lineage.js';
+import { makeTempDir, removeTempDir } from '../../lab/tmp.js';
+import { findTool, waitFor } from '../../lab/tools.js';
 
 const DAY = 86_400_000;
 const LINES = 20;

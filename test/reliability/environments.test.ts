@@ -22,13 +22,13 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSyn
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bins, repoRoot } from '../support/cli.js';
-import { makeLineage } from '../support/lineage.js';
-import { type RunningNginx, startNginx } from '../support/nginx.js';
-import { makeTempDir, removeTempDir } from '../support/tmp.js';
-import { findTool, isCI, isRoot, requireTools, freePort } from '../support/tools.js';
+import { bins, repoRoot } from '../../lab/cli.js';
+import { makeLineage } from '../../lab/lineage.js';
+import { type RunningNginx, startNginx } from '../../lab/nginx.js';
+import { makeTempDir, removeTempDir } from '../../lab/tmp.js';
+import { findTool, isCI, isRoot, requireTools, freePort } from '../../lab/tools.js';
 
-const fake = join(repoRoot, 'test', 'support', 'fake-certbot.sh');
+const fake = join(repoRoot, 'lab', 'fake-certbot.sh');
 const DAY = 86_400_000;
 
 interface Result {

@@ -15,13 +15,13 @@ import { chmodSync, closeSync, constants, existsSync, linkSync, lstatSync, mkdir
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bins, repoRoot } from '../support/cli.js';
-import { makeLineage } from '../support/lineage.js';
-import { makeTempDir, removeTempDir } from '../support/tmp.js';
-import { findTool, isRoot } from '../support/tools.js';
+import { bins, repoRoot } from '../../lab/cli.js';
+import { makeLineage } from '../../lab/lineage.js';
+import { makeTempDir, removeTempDir } from '../../lab/tmp.js';
+import { findTool, isRoot } from '../../lab/tools.js';
 
 const DAY = 86_400_000;
-const fake = join(repoRoot, 'test', 'support', 'fake-certbot.sh');
+const fake = join(repoRoot, 'lab', 'fake-certbot.sh');
 const octal = (mode: number) => `0${(mode & 0o7777).toString(8).padStart(3, '0')}`;
 
 interface Result {

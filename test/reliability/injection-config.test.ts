@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Render } from '../../src/adapters/nginx/templates.js';
 import { loadTemplates } from '../../src/adapters/nginx/templates.js';
-import { bins, runBin, writeConfig } from '../support/cli.js';
+import { bins, runBin, writeConfig } from '../../lab/cli.js';
 import { FIELDS, type FieldSpec, type MemberCtx, TOTAL_RUNS, Violation, baselineText, checkValue, configText, examplesFor, shortReport } from './injection-fields.js';
 
 const ctx: MemberCtx = { index: 0, port: 20000, httpsPort: 20001 };

@@ -22,7 +22,7 @@ import { commentText, nginxQuote } from '../../src/leaves/nginx-quote.js';
 import { renderNginx } from '../../src/adapters/nginx/render.js';
 import type { Render } from '../../src/adapters/nginx/templates.js';
 import { parseStatements, type Statement } from '../../src/leaves/nginx-tokenize.js';
-import { type NgxStatement, countOf, nginxConfShape, ngxRead, shapeOf } from '../support/nginx-batch.js';
+import { type NgxStatement, countOf, nginxConfShape, ngxRead, shapeOf } from '../../lab/nginx-batch.js';
 
 // ---------------------------------------------------------------------------
 // Hostile strings

@@ -9,9 +9,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadTemplates, type Render } from '../../src/adapters/nginx/templates.js';
 import { parseStatements } from '../../src/leaves/nginx-tokenize.js';
-import { bins, runBin, writeConfig } from '../support/cli.js';
-import { type NginxRunner, ngxRead, nginxRunner } from '../support/nginx-batch.js';
-import { findTool, requireTools } from '../support/tools.js';
+import { bins, runBin, writeConfig } from '../../lab/cli.js';
+import { type NginxRunner, ngxRead, nginxRunner } from '../../lab/nginx-batch.js';
+import { findTool, requireTools } from '../../lab/tools.js';
 import { FIELDS, type MemberCtx, checkValue, configText } from './injection-fields.js';
 
 const ctx: MemberCtx = { index: 0, port: 20000, httpsPort: 20001 };

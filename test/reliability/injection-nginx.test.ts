@@ -20,8 +20,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { opensslSelfSign } from '../../src/adapters/store/bootstrap.js';
 import { loadTemplates, type Render } from '../../src/adapters/nginx/templates.js';
-import { type NginxMember, type NginxRunner, ngxRead, nginxRunner, nginxTestMembers } from '../support/nginx-batch.js';
-import { findTool, requireTools } from '../support/tools.js';
+import { type NginxMember, type NginxRunner, ngxRead, nginxRunner, nginxTestMembers } from '../../lab/nginx-batch.js';
+import { findTool, requireTools } from '../../lab/tools.js';
 import { CERTS_ROOT, FIELDS, type FieldSpec, LEX_TOKENS, type MemberCtx, type NginxExpectation, type Outcome, Violation, checkValue, examplesFor, showShort } from './injection-fields.js';
 
 const { ok } = requireTools(['nginx', 'openssl'], 'hostile config values against the real nginx -t');
@@ -144,7 +144,7 @@ describe.skipIf(!ok)(`the real nginx -t on the outputs of ${NGINX_RUNS} hostile 
 // The reference reader is the oracle of the properties above: it must read as nginx does.
 const ORACLE_RUNS = 300;
 
-describe.skipIf(!ok)(`the reference reader (test/support/nginx-batch.ts) against nginx 1.22 itself (seed ${seed})`, () => {
+describe.skipIf(!ok)(`the reference reader (lab/nginx-batch.ts) against nginx 1.22 itself (seed ${seed})`, () => {
   it(`agrees with nginx on ${ORACLE_RUNS} token strings inside a types block (where nginx takes any simple directive): both accept, or both refuse with the same message on the same line`, async () => {
     // A types block takes any simple directive, so only the reading can fail; no bare "}" closes it early.
     const tokens = LEX_TOKENS.filter((t) => !t.startsWith('}'));

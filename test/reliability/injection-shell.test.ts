@@ -16,7 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { deployHookCommand, printable } from '../../src/adapters/certbot/args.js';
 import { PRINTED_CONFIG_ARG } from '../../src/adapters/certbot/secrets-file.js';
 import { cronWord } from '../../src/adapters/schedule/render.js';
-import { repoRoot } from '../support/cli.js';
+import { repoRoot } from '../../lab/cli.js';
 import { hostile, showShort } from './injection-fields.js';
 
 const seed = Number(process.env.FC_SEED) || Date.now() ^ (Math.random() * 0x100000000);

@@ -9,8 +9,8 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bins, runBin } from '../support/cli.js';
-import { makeTempDir, removeTempDir } from '../support/tmp.js';
+import { bins, runBin } from '../../lab/cli.js';
+import { makeTempDir, removeTempDir } from '../../lab/tmp.js';
 
 /** Any control character but the line feeds that end lines. */
 const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029]/;

@@ -33,9 +33,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, 
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFER_RELOAD_ENV } from '../../src/run/hooks.js';
-import { bins } from '../support/cli.js';
-import { makeLineage } from '../support/lineage.js';
-import { makeTempDir, removeTempDir } from '../support/tmp.js';
+import { bins } from '../../lab/cli.js';
+import { makeLineage } from '../../lab/lineage.js';
+import { makeTempDir, removeTempDir } from '../../lab/tmp.js';
 
 /** Kills drawn over the whole run, and kills aimed at the write. */
 const UNIFORM_KILLS = 100;

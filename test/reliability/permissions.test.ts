@@ -15,11 +15,11 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/model/load.js';
 import { placeProbe, probeCertificates, removeProbe } from '../../src/adapters/probe/http01.js';
-import { bins, repoRoot } from '../support/cli.js';
-import { makeLineage } from '../support/lineage.js';
-import { type RunningNginx, startNginx } from '../support/nginx.js';
-import { makeTempDir, removeTempDir } from '../support/tmp.js';
-import { requireTools, waitFor, freePort } from '../support/tools.js';
+import { bins, repoRoot } from '../../lab/cli.js';
+import { makeLineage } from '../../lab/lineage.js';
+import { type RunningNginx, startNginx } from '../../lab/nginx.js';
+import { makeTempDir, removeTempDir } from '../../lab/tmp.js';
+import { requireTools, waitFor, freePort } from '../../lab/tools.js';
 
 const DAY = 86_400_000;
 const UMASKS = ['077', '000'] as const;
@@ -57,7 +57,7 @@ async function tempDir(prefix: string): Promise<string> {
 function siteYaml(dir: string, certs: string, nginxExtra = ''): string {
   return [
     `webroot: ${dir}/webroot`,
-    `certbot: ${join(repoRoot, 'test', 'support', 'fake-certbot.sh')}`,
+    `certbot: ${join(repoRoot, 'lab', 'fake-certbot.sh')}`,
     `config-dir: ${dir}/le`,
     `certs-dir: ${dir}/certs`,
     'nginx:',

@@ -14,10 +14,10 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, st
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bins } from '../support/cli.js';
-import { makeLineage } from '../support/lineage.js';
-import { makeTempDir, removeTempDir } from '../support/tmp.js';
-import { requireTools } from '../support/tools.js';
+import { bins } from '../../lab/cli.js';
+import { makeLineage } from '../../lab/lineage.js';
+import { makeTempDir, removeTempDir } from '../../lab/tmp.js';
+import { requireTools } from '../../lab/tools.js';
 
 const KID = 'kid-SECRET-7f3a9';
 const HMAC = 'hmac-SECRET-c0ffee';
