@@ -16,16 +16,12 @@ import { redact } from '../lib/secrets.js';
 import { DEFER_RELOAD_ENV, NO_RELOAD } from '../adapters/store/pending-reload.js';
 import { checkCanReload } from '../adapters/nginx/can-reload.js';
 import { notReloaded, reloadIfPending } from './reload-pending.js';
-import { UsageError } from '../lib/errors.js';
+import { PreflightError, UsageError } from '../lib/errors.js';
 import { recordFailures, recordSuccess } from '../adapters/store/state.js';
 import { outcomeText } from '../model/report.js';
 import type { Progress, ReloadReport } from './io.js';
 
-/** Problems found before anything ran: exit 2. */
-export class PreflightError extends Error {
-  readonly exitCode = 2;
-  override name = 'PreflightError';
-}
+export { PreflightError };
 
 export interface SessionResult {
   reports: CertReport[];
