@@ -2,8 +2,9 @@
  * The one top-level error handler every command goes through: a message on
  * stderr, the documented exit code, a stack trace only with --debug.
  */
-import { ConfigError, exitCodeOf } from '../lib/errors.js';
+import { ConfigError } from '../lib/errors.js';
 import { cleanText } from '../lib/secrets.js';
+import { exitCodeOf, isExpected } from './exit-codes.js';
 
 export async function runMain(program: string, main: (argv: string[]) => Promise<number>): Promise<void> {
   const argv = process.argv.slice(2);
@@ -35,7 +36,7 @@ export function formatError(program: string, err: unknown, debug: boolean): stri
     return `${head}${body}\n${stack}`;
   }
   const message = cleanText(err instanceof Error ? err.message : String(err), { lines: true });
-  const known = err instanceof Error && 'exitCode' in err;
+  const known = isExpected(err);
   const hint = !known && !debug ? ' (run again with --debug for details)' : '';
   return `${program}: ${known ? '' : 'unexpected error: '}${message}${hint}\n${stack}`;
 }

@@ -1,7 +1,9 @@
 /**
- * The few error classes the commands raise, and the one place that maps them
- * to exit codes. Exit codes (documented in the README):
- *   0 success, 1 runtime failure, 2 invalid config or usage.
+ * Every error class of cert-wrap, in one module every layer may import. The
+ * classes carry no exit codes: the CLI maps each class to its exit code in one
+ * table (src/cli/exit-codes.ts), and the README's "Exit codes" table says the
+ * same. Classes that never reach the CLI (read and write refusals, an
+ * unreachable CA) are caught and worded by their callers.
  */
 import { redact } from './secrets.js';
 
@@ -24,34 +26,80 @@ export function formatPath(path: readonly PathPart[]): string {
 
 /** Invalid config: every issue found, each with its path (and line, once located). */
 export class ConfigError extends Error {
-  readonly exitCode = 2;
+  override name = 'ConfigError';
   constructor(
     readonly issues: ConfigIssue[],
     readonly file?: string,
     readonly lines: string[] = issues.map((i) => `${formatPath(i.path)}: ${i.message}`),
   ) {
     super(lines.join('\n'));
-    this.name = 'ConfigError';
   }
 }
 
 /** Bad command line, unreadable config file and the like. */
 export class UsageError extends Error {
-  readonly exitCode = 2;
   override name = 'UsageError';
+}
+
+/** A user's own template cannot be read or compiled: a usage problem. */
+export class TemplateError extends UsageError {
+  override name = 'TemplateError';
 }
 
 /** Something failed while doing the work (nginx -t, a write, a process). */
 export class RuntimeError extends Error {
-  readonly exitCode = 1;
   override name = 'RuntimeError';
 }
 
-export function exitCodeOf(err: unknown): number {
-  if (err && typeof err === 'object' && 'exitCode' in err && typeof err.exitCode === 'number') {
-    return err.exitCode;
+/** Problems found before anything ran (certbot missing, webroot, hooks, deploy copies). */
+export class PreflightError extends Error {
+  override name = 'PreflightError';
+}
+
+/** The webroot cannot take the HTTP-01 probe file: nothing was asked of the CA. */
+export class ProbeSetupError extends Error {
+  override name = 'ProbeSetupError';
+}
+
+/** nginx could not be found, or told us nothing usable. */
+export class NginxHostError extends Error {
+  override name = 'NginxHostError';
+}
+
+/** nginx could not be reloaded after issuing, so nothing is ordered. */
+export class CannotReloadError extends Error {
+  override name = 'CannotReloadError';
+}
+
+/** Another cert-wrap run holds the lock and did not finish in time. */
+export class LockTimeoutError extends Error {
+  override name = 'LockTimeoutError';
+}
+
+/** The lock cannot be taken at all (config dir not writable). */
+export class LockSetupError extends Error {
+  override name = 'LockSetupError';
+}
+
+/** The CA could not be reached at all: the other certificates of the run do not ask again. */
+export class NetworkError extends Error {
+  override name = 'NetworkError';
+}
+
+/** The path is not a regular file, or too large: `reason` is the words for a message ("it is a FIFO"). */
+export class NotRegularFileError extends Error {
+  override name = 'NotRegularFileError';
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(`${path}: ${reason}`);
   }
-  return 1;
+}
+
+/** An output target cert-wrap does not write to; the message is the reason, for "cannot write FILE: ...". */
+export class OutputRefusedError extends Error {
+  override name = 'OutputRefusedError';
 }
 
 /** Show a value in a message: JSON-quoted strings, control characters escaped, secrets hidden, long values cut. */

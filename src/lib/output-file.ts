@@ -12,13 +12,10 @@
  */
 import { closeSync, constants, fstatSync, lstatSync, openSync, readlinkSync, type Stats, statSync, writeSync } from 'node:fs';
 import { writeFileAtomic } from './atomic-write.js';
-import { showValue } from './errors.js';
+import { OutputRefusedError, showValue } from './errors.js';
 import { notRegularReason } from './read-regular.js';
 
-/** The target is something cert-wrap does not write to; the message is the reason, for "cannot write FILE: ...". */
-export class OutputRefusedError extends Error {
-  override name = 'OutputRefusedError';
-}
+export { OutputRefusedError };
 
 export function writeOutputFile(file: string, content: string, mode = 0o644): void {
   const stream = standardStream(file);

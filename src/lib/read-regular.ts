@@ -7,16 +7,9 @@
  */
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 
-/** The path is not a regular file, or too large: `reason` is the words for a message ("it is a FIFO"). */
-export class NotRegularFileError extends Error {
-  override name = 'NotRegularFileError';
-  constructor(
-    readonly path: string,
-    readonly reason: string,
-  ) {
-    super(`${path}: ${reason}`);
-  }
-}
+import { NotRegularFileError } from './errors.js';
+
+export { NotRegularFileError };
 
 export interface ReadOptions {
   /** Refuse a file larger than this many bytes. */

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import type { Certificate, Config } from '../model/types.js';
 import { AccountDb } from '../adapters/deploy/accounts.js';
 import { deployProblems } from '../adapters/deploy/check.js';
+import { PreflightError } from '../lib/errors.js';
 import { whyNotWritable } from '../lib/fs-reason.js';
 import { webrootProblem } from '../lib/webroot.js';
 import { which } from '../lib/which.js';
@@ -79,12 +80,6 @@ export function hookAndDeployProblems(certs: Certificate[], topOnFailure: string
     for (const message of deployProblems(cert, accounts)) problems.push({ message });
   }
   return problems;
-}
-
-/** Problems found before anything ran: exit 2. */
-export class PreflightError extends Error {
-  readonly exitCode = 2;
-  override name = 'PreflightError';
 }
 
 /** Throws one PreflightError that lists every problem. */

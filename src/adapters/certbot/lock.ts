@@ -7,19 +7,11 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { writeFileAtomic } from '../../lib/atomic-write.js';
+import { LockSetupError, LockTimeoutError } from '../../lib/errors.js';
 import { fsReason } from '../../lib/fs-reason.js';
 import { readRegularFile } from '../../lib/read-regular.js';
 
-export class LockTimeoutError extends Error {
-  readonly exitCode = 3;
-  override name = 'LockTimeoutError';
-}
-
-/** The lock cannot be taken at all (config dir not writable): a check before running, exit 2. */
-export class LockSetupError extends Error {
-  readonly exitCode = 2;
-  override name = 'LockSetupError';
-}
+export { LockSetupError, LockTimeoutError };
 
 export interface HeldLock {
   release(): Promise<void>;

@@ -33,7 +33,7 @@ import {
 } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Certificate, DeployCopy } from '../../model/types.js';
-import { formatPath, type PathPart } from '../../lib/errors.js';
+import { ConfigError, formatPath, type PathPart } from '../../lib/errors.js';
 import { AccountDb, type AccountFiles, type Ids, resolveIds } from './accounts.js';
 import { closeDirectory, type DirHandle, openDeployDirectory } from './safe-dir.js';
 
@@ -97,9 +97,8 @@ export function deployCopies(cert: Certificate, lineageDir: string, opts: Deploy
       installCopy(copy, ids, sources, lineageDir, accounts, state);
       return { directory: copy.directory, files: DEPLOY_FILES, changed: state.changed, error: null };
     } catch (err) {
-      const message = (err as Error).message;
-      // A ConfigError from resolveIds already starts with the path of the offending key.
-      const line = message.startsWith(formatPath(at)) ? message : `${formatPath(at)}: ${message}`;
+      // A ConfigError (from resolveIds) names the offending key's path itself.
+      const line = err instanceof ConfigError ? err.message : `${formatPath(at)}: ${(err as Error).message}`;
       return { directory: copy.directory, files: DEPLOY_FILES, changed: state.changed, error: line };
     }
   });

@@ -4,14 +4,11 @@
  * `nginx -t` of its configuration passes. Otherwise certificates would be
  * issued that nginx never serves (exit 2, nothing ordered).
  */
+import { CannotReloadError } from '../../lib/errors.js';
 import type { Config } from '../../model/types.js';
 import { checkReloadable, type ReloadDeps } from './reload.js';
 
-/** nginx could not be reloaded after issuing: a check before running, exit 2. */
-export class CannotReloadError extends Error {
-  readonly exitCode = 2;
-  override name = 'CannotReloadError';
-}
+export { CannotReloadError };
 
 const ADVICE: Record<string, string> = {
   'pid-file-missing': 'start nginx, or set nginx.pid-file to the file its "pid" directive names',

@@ -8,6 +8,7 @@
  */
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
+import { NginxHostError } from '../../lib/errors.js';
 import type { Config } from '../../model/types.js';
 import { findNginxBinary } from './binary.js';
 import { compiledPaths, withSlash } from './compiled.js';
@@ -28,11 +29,7 @@ export interface NginxHost {
   confSource: string;
 }
 
-/** nginx could not be found, or told us nothing usable. A check before running: exit 2. */
-export class NginxHostError extends Error {
-  readonly exitCode = 2;
-  override name = 'NginxHostError';
-}
+export { NginxHostError };
 
 export interface HostDeps {
   /** Runs nginx; resolves to its exit code and output (nginx prints -V on stderr, -T on stdout). */

@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError } from '../../lib/errors.js';
+import { TemplateError, UsageError } from '../../lib/errors.js';
 import { specs } from '../../generated/templates.js';
 
 export const TEMPLATE_NAMES = ['file', 'server', 'challenge-location', 'default-location', 'https-server'] as const;
@@ -94,10 +94,6 @@ function namedPartial(render: Partial, label: string): Partial {
       throw err instanceof TemplateError ? err : templateError(label, err);
     }
   };
-}
-
-class TemplateError extends UsageError {
-  override name = 'TemplateError';
 }
 
 /** "template DIR/server.hbs:7: ..." from handlebars' parse errors ("Parse error on line 7: ...") and exceptions ("... - 7:3"). */

@@ -6,14 +6,11 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
+import { ProbeSetupError } from '../../lib/errors.js';
 import { fsReason } from '../../lib/fs-reason.js';
 import { webrootProblem } from '../../lib/webroot.js';
 
-/** The webroot cannot take the probe file: exit 2, nothing was asked of the CA. */
-export class ProbeSetupError extends Error {
-  readonly exitCode = 2;
-  override name = 'ProbeSetupError';
-}
+export { ProbeSetupError };
 
 import { CHALLENGE_DIR as CHALLENGE_PATH, CHALLENGE_SEGMENTS } from '../../leaves/acme-http01.js';
 

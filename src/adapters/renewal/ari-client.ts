@@ -4,6 +4,8 @@
  * by commands that ask (renew, obtain), so the HTTP stack stays out of the
  * others' start-up.
  */
+import { NetworkError } from '../../lib/errors.js';
+
 export interface HttpAnswer {
   status: number;
   retryAfter: string | null;
@@ -30,10 +32,7 @@ export const httpGet: HttpGet = async (url) => {
   return { status: res.status, retryAfter: res.headers.get('retry-after'), body: body.toString('utf8') };
 };
 
-/** The CA could not be reached at all: the other certificates of the run do not ask again. */
-export class NetworkError extends Error {
-  override name = 'NetworkError';
-}
+export { NetworkError };
 
 /** The directory's renewalInfo URL, or null when the CA offers no ARI. */
 export async function renewalInfoUrl(directory: string, get: HttpGet): Promise<string | null> {

@@ -8,6 +8,7 @@ import type { PlannedRun } from '../../../src/adapters/certbot/obtain.js';
 import type { CertbotResult } from '../../../src/adapters/certbot/run.js';
 import type { CertStatus } from '../../../src/adapters/renewal/status.js';
 import type { Action } from '../../../src/adapters/renewal/decide.js';
+import { PreflightError } from '../../../src/lib/errors.js';
 import { parseConfig } from '../../../src/model/load.js';
 import type { CertReport } from '../../../src/model/report.js';
 import type { Certificate } from '../../../src/model/types.js';
@@ -58,7 +59,7 @@ function fakeIO(o: {
     decide: async () => (log.push('decide'), o.decisions),
     check: (certs) => {
       log.push(`check ${certs.map((c) => c.name).join(',')}`);
-      if (o.checkFails) throw Object.assign(new Error('cannot start: certbot not found'), { exitCode: 2 });
+      if (o.checkFails) throw new PreflightError('cannot start: certbot not found');
     },
     checkReload: async () => void log.push('check-reload'),
     redoDeploys: async (certs) => {

@@ -11,6 +11,7 @@ import type { Config } from '../../../../src/model/types.js';
 import { probeCertificates, ProbeSetupError, type ProbeOptions, type ProbeReport, type ProbeResult } from '../../../../src/adapters/probe/http01.js';
 import { makeTempDir, removeTempDir } from '../../../../lab/tmp.js';
 import { findTool } from '../../../../lab/tools.js';
+import { exitCodeOf } from '../../../../src/cli/exit-codes.js';
 
 const CHALLENGE = '/.well-known/acme-challenge/';
 
@@ -330,7 +331,7 @@ describe('probeCertificates against a local http server', () => {
     state.seen = [];
     const err = await run(missing, [{ name: 'good', domains: ['ok.test'] }]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProbeSetupError);
-    expect((err as ProbeSetupError).exitCode).toBe(2);
+    expect(exitCodeOf(err)).toBe(2);
     expect((err as Error).message).toBe(`webroot ${missing} does not exist: create it (mkdir -p ${missing}) and serve it with the gen-nginx output`);
     expect(state.seen).toEqual([]);
 
