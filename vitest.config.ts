@@ -26,6 +26,7 @@ export default defineConfig({
           include: ['test/cli/**/*.test.ts'],
           globalSetup: [cacheDir, builtDist],
           testTimeout: 30_000,
+          hookTimeout: 60_000,
         },
       },
       {
@@ -33,7 +34,8 @@ export default defineConfig({
           name: 'reliability',
           include: ['test/reliability/**/*.test.ts'],
           globalSetup: [cacheDir, builtDist],
-          testTimeout: 120_000,
+          testTimeout: 240_000,
+          hookTimeout: 60_000,
         },
       },
       {

@@ -11,6 +11,10 @@ import type { Render } from '../../src/adapters/nginx/templates.js';
 import { loadTemplates } from '../../src/adapters/nginx/templates.js';
 import { bins, runBin, writeConfig } from '../../lab/cli.js';
 import { FIELDS, type FieldSpec, type MemberCtx, TOTAL_RUNS, Violation, baselineText, checkValue, configText, examplesFor, shortReport } from './injection-fields.js';
+import { printSeedOnFailure, stressSeed } from '../../lab/stress.js';
+
+const seed = stressSeed();
+printSeedOnFailure(seed);
 
 const ctx: MemberCtx = { index: 0, port: 20000, httpsPort: 20001 };
 let template: Render;
@@ -49,7 +53,7 @@ describe(`hostile values in every string field of the config (${TOTAL_RUNS} per 
             if (outcome.outsideNginxConfDialect) row.outsideNginxConf++;
           }
         }),
-        { numRuns: runs, examples: fixedExamples(spec), reporter: shortReport },
+        { numRuns: runs, seed, examples: fixedExamples(spec), reporter: shortReport },
       );
       stats.push(row);
     },
@@ -64,7 +68,7 @@ describe('the real gen-nginx on rejected values', () => {
     const perField: { spec: FieldSpec; text: string }[][] = [];
     for (const spec of FIELDS) {
       const picked: { spec: FieldSpec; text: string }[] = [];
-      for (const value of [...fc.sample(spec.arb, 100), ...examplesFor(spec)]) {
+      for (const value of [...fc.sample(spec.arb, { seed, numRuns: 100 }), ...examplesFor(spec)]) {
         if (picked.length === 2) break;
         try {
           if (checkValue(spec, value, ctx, template, baseline).kind !== 'rejected') continue;

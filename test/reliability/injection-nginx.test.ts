@@ -23,10 +23,12 @@ import { loadTemplates, type Render } from '../../src/adapters/nginx/templates.j
 import { type NginxMember, type NginxRunner, ngxRead, nginxRunner, nginxTestMembers } from '../../lab/nginx-batch.js';
 import { findTool, requireTools } from '../../lab/tools.js';
 import { CERTS_ROOT, FIELDS, type FieldSpec, LEX_TOKENS, type MemberCtx, type NginxExpectation, type Outcome, Violation, checkValue, examplesFor, showShort } from './injection-fields.js';
+import { printSeedOnFailure, stressSeed } from '../../lab/stress.js';
 
 const { ok } = requireTools(['nginx', 'openssl'], 'hostile config values against the real nginx -t');
 const nginx = findTool('nginx') ?? 'nginx';
-const seed = Number(process.env.FC_SEED) || Date.now() ^ (Math.random() * 0x100000000);
+const seed = stressSeed();
+printSeedOnFailure(seed);
 const NGINX_FIELDS = FIELDS.filter((f) => f.inOutput);
 const NGINX_RUNS = NGINX_FIELDS.reduce((n, f) => n + f.runs, 0);
 const PAIR = join(CERTS_ROOT, 'pair');

@@ -18,8 +18,12 @@ import { PRINTED_CONFIG_ARG } from '../../src/adapters/certbot/secrets-file.js';
 import { cronWord } from '../../src/adapters/schedule/render.js';
 import { repoRoot } from '../../lab/cli.js';
 import { hostile, showShort } from './injection-fields.js';
+import { printSeedOnFailure, stressSeed, stressSize } from '../../lab/stress.js';
 
-const seed = Number(process.env.FC_SEED) || Date.now() ^ (Math.random() * 0x100000000);
+const seed = stressSeed();
+/** Cases per shell property. */
+const CASES = stressSize('SHELL_CASES', 500);
+printSeedOnFailure(seed, { SHELL_CASES: CASES });
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -133,16 +137,16 @@ function cronCommand(line: string): string {
 const word = hostile.map((s) => s.replace(/\0/g, ''));
 
 describe(`strings given to a shell read back as their words (/bin/sh, seed ${seed})`, () => {
-  it('certbot\'s --deploy-hook command: 500 hostile node, script and config paths', async () => {
-    const cases = fc.sample(fc.tuple(word, word, word), { seed, numRuns: 500 }).map(([node, script, config]) => ({
+  it(`certbot's --deploy-hook command: ${CASES} hostile node, script and config paths`, async () => {
+    const cases = fc.sample(fc.tuple(word, word, word), { seed, numRuns: CASES }).map(([node, script, config]) => ({
       words: [node, script, 'deploy-hook', '-c', config],
       text: deployHookCommand(node, script, config),
     }));
     expect(await roundTrip(cases)).toEqual([]);
   }, 60_000);
 
-  it('the `--print` commands: 500 hostile argv arrays, with and without the secrets file', async () => {
-    const cases = fc.sample(fc.tuple(word, fc.array(word, { maxLength: 8 }), fc.boolean()), { seed, numRuns: 500 }).map(([certbot, args, secrets]) => {
+  it(`the \`--print\` commands: ${CASES} hostile argv arrays, with and without the secrets file`, async () => {
+    const cases = fc.sample(fc.tuple(word, fc.array(word, { maxLength: 8 }), fc.boolean()), { seed, numRuns: CASES }).map(([certbot, args, secrets]) => {
       const text = printable(certbot, args, secrets);
       // The secrets file is shown as a shell variable; the rest is only quoted data.
       expect(text.endsWith(` ${PRINTED_CONFIG_ARG}`)).toBe(secrets);
@@ -151,9 +155,9 @@ describe(`strings given to a shell read back as their words (/bin/sh, seed ${see
     expect(await roundTrip(cases)).toEqual([]);
   }, 60_000);
 
-  it('the cron line\'s words: 500 hostile arguments, after cron turns \\% into % (an unescaped % would end the command)', async () => {
+  it(`the cron line's words: ${CASES} hostile arguments, after cron turns \\% into % (an unescaped % would end the command)`, async () => {
     const cron = cronCommand;
-    const cases = fc.sample(fc.array(word.map((w) => w.replace(/[\u0000-\u001f\u007f]/g, '')), { minLength: 1, maxLength: 4 }), { seed, numRuns: 500 }).map((words) => ({
+    const cases = fc.sample(fc.array(word.map((w) => w.replace(/[\u0000-\u001f\u007f]/g, '')), { minLength: 1, maxLength: 4 }), { seed, numRuns: CASES }).map((words) => ({
       words,
       text: cron(words.map(cronWord).join(' ')),
     }));

@@ -9,12 +9,15 @@
  * time (5 to 20 ms here, mostly the fsync). Each writer is first run to completion to measure how long it takes,
  * when its temporary file appears and when it is renamed into place, and to
  * record the new content. Then:
- *  - 100 kills after a delay drawn uniformly in [0, 1.2 x duration] from the
- *    start of the process (the write is a small part of a run: most of these
- *    land before it);
- *  - 50 more kills after a delay drawn uniformly in [0, 1.2 x write window]
- *    from the moment the temporary file appears (inotify, through fs.watch),
- *    so that a good share of the kills hit the write itself.
+ *  - NOTHING_LOST_UNIFORM_KILLS (default 12) kills after a delay drawn
+ *    uniformly in [0, 1.2 x duration] from the start of the process (the write
+ *    is a small part of a run: most of these land before it);
+ *  - NOTHING_LOST_TARGETED_KILLS (default 16) more kills after a delay drawn
+ *    uniformly in [0, 1.2 x write window] from the moment the temporary file
+ *    appears (inotify, through fs.watch), so that a good share of the kills
+ *    hit the write itself.
+ * Every kill costs a whole run of a command (a node start-up and a 1 to 3 MB
+ * write): the defaults keep the file to about 30 s; raise them for a soak.
  * Each kill is classified from what is left on disk: before the write (old
  * content, no temporary file), during it (old content and the killed
  * process's temporary file), between two renames (deploy copies only: one file
@@ -24,8 +27,9 @@
  * counted and removed before the next attempt. Whether a later successful run
  * cleans such files up by itself is checked separately, per writer.
  *
- * The random delays come from a seeded generator; the seed is printed with
- * the results (NOTHING_LOST_SEED=N replays a run).
+ * The random delays come from a seeded generator (lab/stress.ts: a fixed seed
+ * by default, STRESS_SEED=N for others); the seed is printed with the results
+ * and on failure.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -35,13 +39,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFER_RELOAD_ENV } from '../../src/run/hooks.js';
 import { bins } from '../../lab/cli.js';
 import { makeLineage } from '../../lab/lineage.js';
+import { printSeedOnFailure, stressSeed, stressSize } from '../../lab/stress.js';
 import { makeTempDir, removeTempDir } from '../../lab/tmp.js';
 
 /** Kills drawn over the whole run, and kills aimed at the write. */
-const UNIFORM_KILLS = 100;
-const TARGETED_KILLS = 50;
+const UNIFORM_KILLS = stressSize('NOTHING_LOST_UNIFORM_KILLS', 12);
+const TARGETED_KILLS = stressSize('NOTHING_LOST_TARGETED_KILLS', 16);
 /** Runs to completion used to measure a writer and record its new content. */
-const CALIBRATION_RUNS = 5;
+const CALIBRATION_RUNS = stressSize('NOTHING_LOST_CALIBRATION_RUNS', 3);
 const TEST_TIMEOUT = 240_000;
 
 const DAY = 86_400_000;
@@ -61,7 +66,8 @@ function seeded(seed: number): () => number {
   };
 }
 
-const SEED = Number(process.env.NOTHING_LOST_SEED ?? Math.floor(Math.random() * 2 ** 31));
+const SEED = stressSeed();
+printSeedOnFailure(SEED, { NOTHING_LOST_UNIFORM_KILLS: UNIFORM_KILLS, NOTHING_LOST_TARGETED_KILLS: TARGETED_KILLS });
 
 // ---------------------------------------------------------------------------
 // Scenarios
@@ -343,9 +349,10 @@ async function tortureWriter(s: Scenario): Promise<{ cal: Calibration; stats: Ki
   const counts = countLanded(stats.attempts);
   expect(counts['before-write'], context).toBeGreaterThan(0);
   expect(counts['after-rename'] + counts.completed, context).toBeGreaterThan(0);
-  // The kills aimed at the write did hit it, for a good share of them.
+  // The kills aimed at the write did hit it, more than once (how many depends on the machine's load: the
+  // write window is measured beforehand; more targeted kills give more hits).
   const hitWrite = stats.attempts.filter((a) => a.plan.from === 'tmp' && (a.landed === 'during-write' || a.landed === 'between-renames')).length;
-  expect(hitWrite, `${context}\nkills aimed at the write that landed in it`).toBeGreaterThanOrEqual(Math.ceil(TARGETED_KILLS / 4));
+  expect(hitWrite, `${context}\nkills aimed at the write that landed in it (raise NOTHING_LOST_TARGETED_KILLS)`).toBeGreaterThanOrEqual(2);
   // A temporary file is left exactly when a kill landed while it existed.
   for (const a of stats.attempts) {
     if (a.landed === 'before-write' || a.landed === 'completed') expect(a.leftovers, context).toEqual([]);
