@@ -6,9 +6,9 @@
 import { UsageError } from '../lib/errors.js';
 import { suggest } from '../lib/suggest.js';
 import { VERSION } from '../lib/version.js';
-import { COMMON_OPTIONS, parseCommandArgs } from './args.js';
+import { COMMON_OPTIONS } from './args.js';
 import { COMMANDS } from './defs/index.js';
-import type { CommandDef } from './defs/types.js';
+import type { Command } from './defs/types.js';
 import { runMain } from './run.js';
 
 const isHelp = (arg: string) => arg === '--help' || arg === '-h';
@@ -30,7 +30,7 @@ export async function main(argv: string[]): Promise<number> {
     await showHelp(def);
     return 0;
   }
-  return def.run(parseCommandArgs(def, rest));
+  return def.main(rest);
 }
 
 export function unknownCommand(word: string): UsageError {
@@ -40,7 +40,7 @@ export function unknownCommand(word: string): UsageError {
   return new UsageError(`${head}${hint ? ` (did you mean "${hint}"?)` : ''}; the commands are ${names.join(', ')}\nRun "cert-wrap --help" for usage.`);
 }
 
-async function showHelp(def: CommandDef | null): Promise<void> {
+async function showHelp(def: Command | null): Promise<void> {
   const help = await import('./help.js');
   const page = def === null ? help.overviewPage(COMMANDS, COMMON_OPTIONS) : help.commandPage(def, COMMON_OPTIONS);
   process.stdout.write(help.renderHelp(page, help.helpWidth()));

@@ -2,25 +2,23 @@
  * gen-nginx's arguments and help: read with node:util's parseArgs (yargs alone
  * would double the start-up time), shown by help.ts.
  */
-import { parseArgs } from 'node:util';
 import { UsageError } from '../lib/errors.js';
-import { parseArgsMessage } from './args.js';
+import { readOptions } from './args.js';
+import type { ArgsOf, OptionSpecs } from './defs/types.js';
 
-export const OPTIONS = {
-  config: { type: 'string', short: 'c', arg: 'CONFIG', describe: 'config file (same as the positional CONFIG)' },
-  output: { type: 'string', short: 'o', arg: 'FILE', describe: 'write to FILE atomically instead of stdout (left untouched on any error; not through a symbolic link)' },
+export const GEN_NGINX_OPTIONS = {
+  config: { type: 'string', alias: 'c', arg: 'CONFIG', describe: 'config file (same as the positional CONFIG)' },
+  output: { type: 'string', alias: 'o', arg: 'FILE', describe: 'write to FILE atomically instead of stdout (left untouched on any error; not through a symbolic link)' },
   check: { type: 'boolean', describe: 'also run the real `nginx -t` on the result before printing or writing it' },
   templates: { type: 'string', arg: 'DIR', describe: 'render with your own copies of the templates from DIR (missing ones: the bundled ones)' },
   debug: { type: 'boolean', describe: 'show stack traces of unexpected errors' },
-  help: { type: 'boolean', short: 'h', describe: 'show this help' },
+  help: { type: 'boolean', alias: 'h', describe: 'show this help' },
   version: { type: 'boolean', describe: 'show the version' },
-} as const;
+} as const satisfies OptionSpecs;
 
 export async function helpText(): Promise<string> {
-  const { renderHelp, helpWidth } = await import('./help.js');
-  const flag = (name: string, o: (typeof OPTIONS)[keyof typeof OPTIONS]): string =>
-    `${'short' in o ? `-${o.short}, ` : '    '}--${name}${'arg' in o ? ` ${o.arg}` : ''}`;
-  const rows = Object.entries(OPTIONS).map(([name, o]): [string, string] => [flag(name, o), o.describe]);
+  const { renderHelp, helpWidth, optionFlag, optionText } = await import('./help.js');
+  const rows = Object.entries(GEN_NGINX_OPTIONS).map(([name, spec]): [string, string] => [optionFlag(name, spec), optionText(spec)]);
   const page = {
     usage: ['gen-nginx CONFIG [options]', 'gen-nginx -c CONFIG [options]'],
     describe:
@@ -37,25 +35,14 @@ export async function helpText(): Promise<string> {
   return renderHelp(page, helpWidth());
 }
 
-export interface GenNginxArgs {
-  config?: string;
-  output?: string;
-  check?: boolean;
-  templates?: string;
-  help?: boolean;
-  version?: boolean;
-}
+/** The options, with the config file given as CONFIG or with -c. */
+export type GenNginxArgs = ArgsOf<typeof GEN_NGINX_OPTIONS>;
+
+const HINT = 'Run "gen-nginx --help" for usage.';
 
 export function parseGenNginxArgs(argv: string[]): GenNginxArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new UsageError(`${parseArgsMessage((err as Error).message, Object.keys(OPTIONS))}\nRun "gen-nginx --help" for usage.`);
-  }
-  const { values, positionals } = parsed;
-  if (positionals.length > 1) throw new UsageError(`one config file at a time, not ${positionals.length}\nRun "gen-nginx --help" for usage.`);
-  if (positionals.length === 1 && values.config !== undefined) throw new UsageError('give the config file once: as CONFIG or with -c, not both');
-  return { ...values, config: values.config ?? positionals[0] };
+  const { args, positionals } = readOptions(GEN_NGINX_OPTIONS, argv, { hint: HINT, negation: false, positionals: true });
+  if (positionals.length > 1) throw new UsageError(`one config file at a time, not ${positionals.length}\n${HINT}`);
+  if (positionals.length === 1 && args.config !== undefined) throw new UsageError('give the config file once: as CONFIG or with -c, not both');
+  return { ...args, config: args.config ?? positionals[0] };
 }
-

@@ -3,7 +3,7 @@
  * rendered from the same option definitions the parsers read. Pure: the width
  * is an argument (helpWidth reads it from COLUMNS or the terminal).
  */
-import type { CommandDef, OptionSpec } from './defs/types.js';
+import type { Command, OptionSpec, OptionSpecs } from './defs/types.js';
 
 export interface HelpPage {
   usage: string[];
@@ -85,7 +85,7 @@ export function optionFlag(name: string, spec: OptionSpec): string {
 export function optionText(spec: OptionSpec): string {
   const notes: string[] = [];
   if (spec.required) notes.push('required');
-  if (spec.array && !/repeatable/.test(spec.describe)) notes.push('repeatable');
+  if (spec.type === 'string' && spec.array && !/repeatable/.test(spec.describe)) notes.push('repeatable');
   if (spec.default !== undefined && spec.type !== 'boolean') notes.push(`default: ${String(spec.default)}`);
   return notes.length > 0 ? `${spec.describe} (${notes.join('; ')})` : spec.describe;
 }
@@ -97,7 +97,7 @@ export const EXIT_CODES =
   '(certbot missing, webroot not writable), nothing started; 3 another cert-wrap run holds the lock.';
 
 /** The usage line of one command: its required options, then [options]. */
-export function commandUsage(program: string, def: CommandDef): string {
+export function commandUsage(program: string, def: Command): string {
   if (def.usage !== undefined) return `${program} ${def.name} ${def.usage}`;
   const required = Object.entries(def.options)
     .filter(([, spec]) => spec.required)
@@ -107,7 +107,7 @@ export function commandUsage(program: string, def: CommandDef): string {
 
 const sentence = (text: string): string => `${text.charAt(0).toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? '' : '.'}`;
 
-export function commandPage(def: CommandDef, common: Record<string, OptionSpec>): HelpPage {
+export function commandPage(def: Command, common: OptionSpecs): HelpPage {
   const options = { ...def.options, ...common };
   return {
     usage: [commandUsage('cert-wrap', def)],
@@ -118,7 +118,7 @@ export function commandPage(def: CommandDef, common: Record<string, OptionSpec>)
   };
 }
 
-export function overviewPage(commands: CommandDef[], common: Record<string, OptionSpec>): HelpPage {
+export function overviewPage(commands: Command[], common: OptionSpecs): HelpPage {
   return {
     usage: ['cert-wrap COMMAND -c CONFIG [options]'],
     describe: 'Run certbot for the certificates of a cert-wrap config and reload nginx safely.',

@@ -8,12 +8,11 @@ export async function bootstrapCertificates(config: Config, certs: Certificate[]
   try {
     return await runBootstrap(config, certs, { selfSign: opensslSelfSign, now: () => new Date() });
   } catch (err) {
-    const e = err as NodeJS.ErrnoException & { shortMessage?: string; stderr?: string };
-    if (e.code === 'ENOENT' && e.shortMessage?.includes('openssl')) {
-      throw new RuntimeError('cannot make placeholder certificates: openssl not found (apt-get install openssl)');
-    }
+    // openssl missing: said as it is.
+    if (err instanceof RuntimeError) throw err;
+    const e = err as NodeJS.ErrnoException;
     // A recursive mkdir on a read-only file system says ENOENT: name the real cause.
-    const why = e.stderr?.trim() || (e.code ? (whyNotWritable(config.certsDir) ?? fsReason(e)) : e.message);
+    const why = e.code ? (whyNotWritable(config.certsDir) ?? fsReason(e)) : e.message;
     throw new RuntimeError(`cannot prepare the certificate paths in certs-dir ${config.certsDir}: ${why}`);
   }
 }

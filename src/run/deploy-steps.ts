@@ -7,6 +7,7 @@
  * next run until the steps succeed.
  */
 import type { Certificate, Config } from '../model/types.js';
+import { runProcess } from '../lib/process.js';
 import { switchToLineage } from '../adapters/store/bootstrap.js';
 import { clearDeployFailure, recordDeployFailure } from '../adapters/store/state.js';
 import { deployCopies, describeCopy } from '../adapters/deploy/copy.js';
@@ -30,11 +31,10 @@ export async function deployCertificate(config: Config, cert: Certificate, linea
   // Copies with their own owner, group and mode, before the user's hook (which may restart what reads them).
   for (const result of deployCopies(cert, lineage)) report(describeCopy(result), result.error === null);
   if (cert.deployHook !== null) {
-    const { execa } = await import('execa');
     // The user's hook runs in a shell on purpose, as certbot runs hooks, with the same environment.
     // RENEWED_DOMAINS as certbot gives it, or (when redone by a later run) as certbot would.
     const env = { RENEWED_LINEAGE: lineage, RENEWED_DOMAINS: process.env.RENEWED_DOMAINS ?? cert.domains.join(' ') };
-    const r = await execa('/bin/sh', ['-c', cert.deployHook], { stdio: 'inherit', reject: false, env });
+    const r = await runProcess('/bin/sh', ['-c', cert.deployHook], { stdin: 'inherit', stdout: 'inherit', stderr: 'inherit', env });
     if (r.exitCode !== 0) report(`deploy-hook of certificate ${cert.name} failed (exit code ${r.exitCode ?? r.signal ?? 'unknown'}): ${cert.deployHook}`, false);
   }
   remember(config, cert, failures);

@@ -41,29 +41,33 @@ export async function executeObtain(plan: PlannedRun[], deps: ExecuteDeps): Prom
     if (deps.stopped?.()) break;
     deps.onStart?.(run, index, plan.length);
     const refusal = deps.refuse?.(run) ?? null;
-    const result: CertbotResult = refusal ? { exitCode: 1, output: '', seconds: 0, spawnError: null, killedBy: null } : await deps.run(run);
-    const saved = savedLineage(result.output);
-    const outcome: Outcome = refusal
-      ? { kind: 'failed', class: 'other', reason: refusal }
-      : result.spawnError
-      ? { kind: 'failed', class: 'other', reason: `cannot run certbot: ${result.spawnError}` }
-      : result.killedBy
-        ? { kind: 'failed', class: 'other', reason: `interrupted: certbot was stopped by ${result.killedBy}` }
-        : saved !== null && saved !== run.cert.name
-          ? { kind: 'failed', class: 'other', reason: `certbot saved the certificate as lineage ${saved}, not ${run.cert.name}: its files for ${run.cert.name} are damaged (see cert-wrap's README)` }
-          : classify(result.exitCode, result.output, result.exitCode === 0 ? '' : deps.logTail());
+    const result: CertbotResult | null = refusal ? null : await deps.run(run);
+    const outcome: Outcome = result === null ? { kind: 'failed', class: 'other', reason: refusal! } : outcomeOf(run, result, deps);
     const report: CertReport = {
       name: run.cert.name,
       domains: run.cert.domains,
       outcome: outcome.kind,
       class: outcome.kind === 'failed' ? outcome.class : null,
       reason: outcome.kind === 'failed' ? outcome.reason : null,
-      seconds: Math.round(result.seconds * 10) / 10,
+      seconds: result === null ? 0 : Math.round(result.durationMs / 100) / 10,
     };
     reports.push(report);
     deps.onDone?.(run, report);
   }
   return reports;
+}
+
+/** What one certbot run came to: it could not start, was stopped, saved elsewhere, or its exit code and output say. */
+function outcomeOf(run: PlannedRun, result: CertbotResult, deps: ExecuteDeps): Outcome {
+  const stoppedBy = result.signal ?? (result.canceled ? 'SIGTERM' : null);
+  if (result.startError !== null) return { kind: 'failed', class: 'other', reason: `cannot run certbot: ${result.startError}` };
+  if (stoppedBy !== null) return { kind: 'failed', class: 'other', reason: `interrupted: certbot was stopped by ${stoppedBy}` };
+  const saved = savedLineage(result.output);
+  if (saved !== null && saved !== run.cert.name) {
+    return { kind: 'failed', class: 'other', reason: `certbot saved the certificate as lineage ${saved}, not ${run.cert.name}: its files for ${run.cert.name} are damaged (see cert-wrap's README)` };
+  }
+  const exitCode = result.exitCode ?? 1;
+  return classify(exitCode, result.output, exitCode === 0 ? '' : deps.logTail());
 }
 
 /** The lineage certbot says it saved to ("Certificate is saved at: .../live/NAME/fullchain.pem"), or null. */

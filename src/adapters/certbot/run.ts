@@ -5,48 +5,22 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { Config } from '../../model/types.js';
 import { logFile } from '../../leaves/certbot-layout.js';
+import { type ProcessResult, runProcess } from '../../lib/process.js';
 
-export interface CertbotResult {
-  exitCode: number;
-  output: string;
-  seconds: number;
-  /** certbot could not be started at all (ENOENT, EACCES). */
-  spawnError: string | null;
-  /** certbot was stopped by this signal (the run was interrupted). */
-  killedBy: string | null;
-}
+/** A certbot run's result: the one shape of every subprocess (lib/process.ts); its lines are in `output`. */
+export type CertbotResult = ProcessResult;
 
 export async function runCertbot(
   binary: string,
   args: string[],
   opts: { env?: Record<string, string>; onLine?: (line: string) => void; signal?: AbortSignal },
 ): Promise<CertbotResult> {
-  const { execa } = await import('execa');
-  const started = performance.now();
-  const child = execa(binary, args, {
-    all: true,
-    reject: false,
+  return runProcess(binary, args, {
     stdin: 'ignore',
-    env: opts.env,
-    buffer: { all: true, stdout: false, stderr: false },
-    ...(opts.signal ? { cancelSignal: opts.signal } : {}),
+    ...(opts.env !== undefined ? { env: opts.env } : {}),
+    ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
+    onLine: opts.onLine ?? (() => {}),
   });
-  const lines: string[] = [];
-  for await (const line of child.iterable({ from: 'all' })) {
-    lines.push(String(line));
-    opts.onLine?.(String(line));
-  }
-  const result = await child;
-  const seconds = (performance.now() - started) / 1000;
-  const killedBy = result.signal ?? (result.isCanceled ? 'SIGTERM' : null);
-  const failedToStart = result.failed && result.exitCode === undefined && killedBy === null;
-  return {
-    exitCode: result.exitCode ?? 1,
-    output: lines.join('\n'),
-    seconds,
-    spawnError: failedToStart ? (result.originalMessage ?? result.shortMessage ?? 'cannot start certbot') : null,
-    killedBy,
-  };
 }
 
 /** The last bytes of certbot's log, where it records the errors it masks on stderr. */

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { shellJoin } from '../../leaves/shell-quote.js';
+import { howItEnded, runProcess } from '../../lib/process.js';
 import { findNginxBinary } from './binary.js';
 import { nginxQuote } from '../../leaves/nginx-quote.js';
 
@@ -52,18 +53,14 @@ export async function checkWithNginx(command: string, servers: string, label: st
     const conf = join(dir, 'nginx.conf');
     writeFileSync(include, servers);
     writeFileSync(conf, testHarnessConfig(dir, include));
-    const { execa } = await import('execa');
-    const result = await execa(binary, ['-t', '-q', '-e', join(dir, 'error.log'), '-c', conf, '-p', `${dir}/`], {
-      reject: false,
-      stdin: 'ignore',
-    });
-    if (result.failed && (result as { code?: string }).code === 'ENOENT') {
+    const result = await runProcess(binary, ['-t', '-q', '-e', join(dir, 'error.log'), '-c', conf, '-p', `${dir}/`]);
+    if (result.notFound) {
       return { ok: false, message: `cannot run nginx: "${binary}" was not found (install nginx, or set nginx.binary in the config)` };
     }
     if (result.exitCode === 0) return { ok: true };
-    const text = `${result.stderr}`.split(include).join(label).split(`${dir}/`).join('').trim();
+    const text = result.stderr.split(include).join(label).split(`${dir}/`).join('').trim();
     const hint = MISSING_CERTIFICATE.test(text) ? `\n${missingCertificateHint(configFile)}` : '';
-    return { ok: false, message: `nginx -t rejected the generated configuration:\n${text || `exit code ${result.exitCode}`}${hint}` };
+    return { ok: false, message: `nginx -t rejected the generated configuration:\n${text || howItEnded(result)}${hint}` };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -3,6 +3,7 @@
  * -e, -g that the reload's `nginx -t` uses): nginx's own list of the files it
  * reads, with their text.
  */
+import { runProcess } from '../../lib/process.js';
 import type { NginxSettings } from '../../model/types.js';
 import type { MasterArgs } from './master.js';
 import { testArgs } from './reload.js';
@@ -23,8 +24,6 @@ export function dumpArgs(settings: NginxSettings, master: MasterArgs): string[] 
 }
 
 export async function dumpConfiguration(binary: string, args: string[]): Promise<DumpResult> {
-  const { execa } = await import('execa');
-  const r = await execa(binary, args, { reject: false, stdin: 'ignore', maxBuffer: 64 * 1024 * 1024 });
-  const notFound = (r as { code?: string }).code === 'ENOENT';
-  return { ok: r.exitCode === 0, args, stdout: String(r.stdout), stderr: String(r.stderr).trim(), notFound };
+  const r = await runProcess(binary, args, { maxBuffer: 64 * 1024 * 1024 });
+  return { ok: r.exitCode === 0, args, stdout: r.stdout, stderr: r.stderr.trim(), notFound: r.notFound };
 }

@@ -9,6 +9,7 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { NginxHostError } from '../../lib/errors.js';
+import { type ProcessResult, runProcess } from '../../lib/process.js';
 import type { Config } from '../../model/types.js';
 import { findNginxBinary } from './binary.js';
 import { compiledPaths, withSlash } from './compiled.js';
@@ -33,7 +34,7 @@ export { NginxHostError };
 
 export interface HostDeps {
   /** Runs nginx; resolves to its exit code and output (nginx prints -V on stderr, -T on stdout). */
-  run(binary: string, args: string[]): Promise<{ exitCode: number | undefined; stdout: string; stderr: string }>;
+  run(binary: string, args: string[]): Promise<Pick<ProcessResult, 'exitCode' | 'stdout' | 'stderr'>>;
   /** A regular file's text, or null (missing, unreadable, not a regular file, too large). */
   readFile(file: string): string | null;
   path: string;
@@ -76,11 +77,7 @@ function firstLine(text: string): string {
 
 function defaultDeps(): HostDeps {
   return {
-    async run(binary, args) {
-      const { execa } = await import('execa');
-      const r = await execa(binary, args, { reject: false, stdin: 'ignore' });
-      return { exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) };
-    },
+    run: (binary, args) => runProcess(binary, args),
     readFile: readSmallFile,
     path: process.env.PATH ?? '',
   };

@@ -3,6 +3,7 @@
  * `nginx -t` on the configuration it runs (nginx silently keeps its old
  * configuration when a SIGHUP finds the new one broken), then send SIGHUP.
  */
+import { type ProcessResult, runProcess } from '../../lib/process.js';
 import type { Config, NginxSettings } from '../../model/types.js';
 import { findNginxHost, type NginxHost, NginxHostError } from './host.js';
 import { findMaster, type MasterArgs, type MasterLookup } from './master.js';
@@ -11,11 +12,7 @@ export type ReloadResult =
   | { ok: true; pid: number; message: string }
   | { ok: false; reason: string; message: string };
 
-export interface NginxTest {
-  exitCode: number | undefined;
-  stderr: string;
-  notFound: boolean;
-}
+export type NginxTest = Pick<ProcessResult, 'exitCode' | 'stderr' | 'notFound'>;
 
 export interface ReloadDeps {
   /** Runs `nginx -t` with these arguments in `cwd`; resolves to its exit code and stderr. */
@@ -102,11 +99,7 @@ function withPidSource(master: Extract<MasterLookup, { ok: false }>, host: Nginx
 }
 
 const defaultDeps: ReloadDeps = {
-  async test(binary, args, cwd) {
-    const { execa } = await import('execa');
-    const r = await execa(binary, args, { reject: false, stdin: 'ignore', ...(cwd !== undefined ? { cwd } : {}) });
-    return { exitCode: r.exitCode, stderr: String(r.stderr), notFound: (r as { code?: string }).code === 'ENOENT' };
-  },
+  test: (binary, args, cwd) => runProcess(binary, args, cwd !== undefined ? { cwd } : {}),
   signal(pid, signal) {
     process.kill(pid, signal);
   },

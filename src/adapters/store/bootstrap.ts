@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import type { Certificate, Config } from '../../model/types.js';
 import { lineageDir } from '../../leaves/certbot-layout.js';
 import { stablePaths } from '../../model/paths.js';
+import { RuntimeError } from '../../lib/errors.js';
+import { howItEnded, runProcess } from '../../lib/process.js';
 
 export type BootstrapAction = 'linked-lineage' | 'placeholder' | 'unchanged';
 
@@ -103,11 +105,13 @@ function pointLink(link: string, target: string): boolean {
   return true;
 }
 
-/** The real self-signer: openssl, argv array, a P-256 key. */
+/**
+ * The real self-signer: openssl, argv array, a P-256 key. A missing openssl is
+ * a RuntimeError saying so; a failing one an Error with openssl's own words.
+ */
 export async function opensslSelfSign(dir: string, domains: string[], days: number): Promise<void> {
-  const { execa } = await import('execa');
   const cn = domains[0]!.replace(/^\*\./, 'wildcard.');
-  await execa(
+  const r = await runProcess(
     'openssl',
     [
       'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
@@ -115,8 +119,9 @@ export async function opensslSelfSign(dir: string, domains: string[], days: numb
       '-subj', `/CN=${cn}`, '-addext', `subjectAltName=${domains.map((d) => `DNS:${d}`).join(',')}`,
       '-addext', 'basicConstraints=critical,CA:FALSE',
     ],
-    { stdin: 'ignore' },
   );
+  if (r.notFound) throw new RuntimeError('cannot make placeholder certificates: openssl not found (apt-get install openssl)');
+  if (r.exitCode !== 0) throw new Error(r.stderr.trim() || `openssl ${howItEnded(r)}`);
   // The directory is mkdtemp's 0700; the key is made private explicitly, whatever the umask.
   chmodSync(join(dir, 'privkey.pem'), 0o600);
 }

@@ -11,6 +11,7 @@ import { type Alert, alertEnv, planAlerts } from '../../adapters/renewal/alert.j
 import { type AlertMark, readState, recordAlerts } from '../../adapters/store/state.js';
 
 import type { RunSummary } from '../output/summary.js';
+import { runProcess } from '../../lib/process.js';
 import { redact, rememberSecret } from '../../lib/secrets.js';
 
 /** An alert command that hangs is stopped after this long. */
@@ -38,10 +39,9 @@ function describe(alert: Alert) {
 
 /** null when the command exited 0, else what went wrong. */
 async function runAlert(command: string, env: Record<string, string>, input: string): Promise<string | null> {
-  const { execa } = await import('execa');
   // Like certbot's hooks and the deploy-hook: the configured command, in a shell, on purpose.
-  const r = await execa('/bin/sh', ['-c', command], { input, stdout: 2, stderr: 'inherit', env, reject: false, timeout: TIMEOUT_MS });
+  const r = await runProcess('/bin/sh', ['-c', command], { input, stdout: 'stderr', stderr: 'inherit', env, timeoutMs: TIMEOUT_MS });
   if (r.exitCode === 0) return null;
   if (r.timedOut) return `was stopped after ${TIMEOUT_MS / 1000} s`;
-  return r.signal ? `was stopped by ${r.signal}` : r.exitCode === undefined ? `could not start: ${r.shortMessage}` : `failed (exit code ${r.exitCode})`;
+  return r.signal ? `was stopped by ${r.signal}` : r.startError !== null ? `could not start: ${r.startError}` : `failed (exit code ${r.exitCode})`;
 }

@@ -3,7 +3,6 @@
  * serves a probe file, as the CA will fetch it, without asking the CA.
  */
 import { loadConfigCached } from '../../adapters/store/config-cache.js';
-import { UsageError } from '../../lib/errors.js';
 import { signalExitCode, whileInterruptible } from '../../lib/interrupt.js';
 import { formatPreflightTable } from '../output/preflight-format.js';
 import { probeCertificates } from '../../adapters/probe/http01.js';
@@ -17,13 +16,11 @@ export interface PreflightArgs {
   cert?: string[];
   resolve?: string[];
   json: boolean;
+  /** Seconds, more than 0 and at most 600 (checked by its option spec). */
   timeout: number;
 }
 
 export async function preflight(args: PreflightArgs): Promise<number> {
-  if (!Number.isFinite(args.timeout) || args.timeout <= 0 || args.timeout > 600) {
-    throw new UsageError(`--timeout ${String(args.timeout)}: give the seconds to wait for each request, more than 0 and at most 600`);
-  }
   const resolve = parseResolve(args.resolve ?? []);
   const config = await loadConfigCached(args.config);
   const certs = selectCertificates(config, args.cert ?? []);

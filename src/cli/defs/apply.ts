@@ -1,9 +1,10 @@
-import { type CommandDef, configOption, jsonOption, lockTimeoutOption, preflightOptions } from './types.js';
+import { defineCommand } from './parse.js';
+import { configOption, jsonOption, lockTimeoutOption, preflightOptions } from './types.js';
 
 /** Debian's and most distributions' nginx.conf include conf.d/*.conf inside http { }. */
 export const DEFAULT_NGINX_CONF = '/etc/nginx/conf.d/cert-wrap.conf';
 
-export const applyDef: CommandDef = {
+export const applyDef = defineCommand({
   name: 'apply',
   describe: 'deploy (the first time and every later one): placeholders, nginx servers, nginx -t and reload, certificates, reload',
   options: {
@@ -23,5 +24,5 @@ export const applyDef: CommandDef = {
     ['$0 apply -c /etc/cert-wrap/site.yaml', 'deploy: servers, certificates, reloads'],
     ['$0 apply -c site.yaml --json | jq .changed', 'false when everything was in place'],
   ],
-  run: async (args) => (await import('../commands/apply.js')).apply(args as never),
-};
+  run: async (args) => (await import('../commands/apply.js')).apply(args),
+});

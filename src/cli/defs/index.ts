@@ -6,6 +6,6 @@ import { obtainDef } from './obtain.js';
 import { preflightDef } from './preflight.js';
 import { reloadDef } from './reload.js';
 import { scheduleDef } from './schedule.js';
-import type { CommandDef } from './types.js';
+import type { Command } from './types.js';
 
-export const COMMANDS: CommandDef[] = [applyDef, obtainDef, preflightDef, renewDef, scheduleDef, statusDef, planDef, bootstrapDef, reloadDef, deployHookDef];
+export const COMMANDS: Command[] = [applyDef, obtainDef, preflightDef, renewDef, scheduleDef, statusDef, planDef, bootstrapDef, reloadDef, deployHookDef];

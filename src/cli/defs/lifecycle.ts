@@ -1,8 +1,9 @@
-import { type CommandDef, certOption, configOption, jsonOption, lockTimeoutOption, type OptionSpec, preflightOptions, reloadOption } from './types.js';
+import { defineCommand } from './parse.js';
+import { certOption, configOption, jsonOption, lockTimeoutOption, preflightOptions, reloadOption, type StringSpec } from './types.js';
 
-const metricsOption: OptionSpec = { type: 'string', arg: 'FILE', describe: 'also write Prometheus textfile-collector metrics to FILE (atomically)' };
+const metricsOption = { type: 'string', arg: 'FILE', describe: 'also write Prometheus textfile-collector metrics to FILE (atomically)' } as const satisfies StringSpec;
 
-export const statusDef: CommandDef = {
+export const statusDef = defineCommand({
   name: 'status',
   describe: "each certificate's expiry, days left and next action (obtain, reissue, renew, none)",
   options: {
@@ -19,18 +20,18 @@ export const statusDef: CommandDef = {
     ['$0 status -c /etc/cert-wrap/site.yaml', 'the table'],
     ['$0 status -c site.yaml --metrics /var/lib/node_exporter/cert-wrap.prom', 'for node_exporter'],
   ],
-  run: async (args) => (await import('../commands/status.js')).status(args as never),
-};
+  run: async (args) => (await import('../commands/status.js')).status(args),
+});
 
-export const planDef: CommandDef = {
+export const planDef = defineCommand({
   name: 'plan',
   describe: 'what renew would do now: the action and the certbot command of each certificate',
   options: { config: configOption, cert: certOption, json: jsonOption },
   examples: [['$0 plan -c site.yaml', 'show the plan']],
-  run: async (args) => (await import('../commands/status.js')).plan(args as never),
-};
+  run: async (args) => (await import('../commands/status.js')).plan(args),
+});
 
-export const renewDef: CommandDef = {
+export const renewDef = defineCommand({
   name: 'renew',
   describe: 'run certbot only for certificates that need it (new, names changed, or due); nothing at all when none does',
   options: {
@@ -48,13 +49,13 @@ export const renewDef: CommandDef = {
     ['$0 renew -c /etc/cert-wrap/site.yaml --quiet', 'what the twice-daily schedule runs'],
     ['$0 renew -c site.yaml --json | jq .renewed', '"renewed or not" for scripts'],
   ],
-  run: async (args) => (await import('../commands/renew.js')).renew(args as never),
-};
+  run: async (args) => (await import('../commands/renew.js')).renew(args),
+});
 
-export const bootstrapDef: CommandDef = {
+export const bootstrapDef = defineCommand({
   name: 'bootstrap',
   describe: 'give every certificate its stable paths (CERTS-DIR/NAME/{fullchain,privkey}.pem): the issued one, else a self-signed placeholder',
   options: { config: configOption, cert: certOption, json: jsonOption },
   examples: [['$0 bootstrap -c site.yaml && nginx -t && systemctl reload nginx', 'first deploy: nginx can start with its HTTPS servers']],
-  run: async (args) => (await import('../commands/bootstrap.js')).bootstrap(args as never),
-};
+  run: async (args) => (await import('../commands/bootstrap.js')).bootstrap(args),
+});

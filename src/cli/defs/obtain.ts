@@ -1,6 +1,7 @@
-import { type CommandDef, certOption, configOption, jsonOption, lockTimeoutOption, preflightOptions, reloadOption } from './types.js';
+import { defineCommand } from './parse.js';
+import { certOption, configOption, jsonOption, lockTimeoutOption, preflightOptions, reloadOption } from './types.js';
 
-export const obtainDef: CommandDef = {
+export const obtainDef = defineCommand({
   name: 'obtain',
   describe: 'run certbot for the certificates of the config that need it (new, names changed, or due; all with --force), then reload nginx once if anything was issued',
   options: {
@@ -20,5 +21,5 @@ export const obtainDef: CommandDef = {
     ['$0 obtain -c site.yaml --print', 'show the certbot commands'],
     ['$0 obtain -c site.yaml --cert example.org --force', 'reissue a certificate now, due or not'],
   ],
-  run: async (args) => (await import('../commands/obtain.js')).obtain(args as never),
-};
+  run: async (args) => (await import('../commands/obtain.js')).obtain(args),
+});

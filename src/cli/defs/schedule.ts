@@ -1,7 +1,8 @@
+import { defineCommand } from './parse.js';
 import { UsageError } from '../../lib/errors.js';
-import { type CommandDef, configOption, jsonOption } from './types.js';
+import { configOption, jsonOption } from './types.js';
 
-export const scheduleDef: CommandDef = {
+export const scheduleDef = defineCommand({
   name: 'schedule',
   describe: 'print (or write) a crontab line (--cron) or a systemd service and timer (--systemd) running cert-wrap renew twice a day, at a minute fixed for this host',
   usage: '-c CONFIG (--cron | --systemd) [options]',
@@ -25,5 +26,5 @@ export const scheduleDef: CommandDef = {
     ['$0 schedule -c site.yaml --systemd --write /etc/systemd/system', 'install the two units'],
     ['$0 schedule -c /etc/cert-wrap/site.yaml --cron', "the line for root's crontab"],
   ],
-  run: async (args) => (await import('../commands/schedule.js')).schedule(args as never),
-};
+  run: async (args) => (await import('../commands/schedule.js')).schedule(args),
+});

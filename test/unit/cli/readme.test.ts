@@ -7,9 +7,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseCommandArgs, COMMON_OPTIONS } from '../../../src/cli/args.js';
+import { COMMON_OPTIONS } from '../../../src/cli/args.js';
+import type { OptionSpecs } from '../../../src/cli/defs/types.js';
 import { COMMANDS } from '../../../src/cli/defs/index.js';
-import { OPTIONS as GEN_NGINX_OPTIONS, parseGenNginxArgs } from '../../../src/cli/gen-nginx-args.js';
+import { GEN_NGINX_OPTIONS, parseGenNginxArgs } from '../../../src/cli/gen-nginx-args.js';
 import { outcomeText } from '../../../src/cli/output/summary.js';
 import { loadConfig } from '../../../src/model/load.js';
 import type { CertReport } from '../../../src/adapters/certbot/obtain.js';
@@ -63,9 +64,9 @@ function check(words: string[]): void {
   if (def === undefined) throw new Error(`no command ${name}`);
   if (rest.length === 0) return;
   // A placeholder such as SECONDS stands for a number.
-  const specs = { ...def.options, ...COMMON_OPTIONS };
+  const specs: OptionSpecs = { ...def.options, ...COMMON_OPTIONS };
   const values = rest.map((w, i) => (/^[A-Z]+$/.test(w) && specs[rest[i - 1]?.replace(/^--/, '') ?? '']?.type === 'number' ? '1' : w));
-  parseCommandArgs(def, values);
+  def.parse(values);
 }
 
 describe('README.md', () => {
@@ -127,10 +128,10 @@ describe('README.md', () => {
 function knownFlag(command: string[], flag: string): boolean {
   const name = flag.replace(/^--?/, '');
   if (['help', 'version', 'h'].includes(name)) return true;
-  if (command[0] === 'gen-nginx') return Object.entries(GEN_NGINX_OPTIONS).some(([n, o]) => n === name || ('short' in o && o.short === name));
+  if (command[0] === 'gen-nginx') return Object.entries(GEN_NGINX_OPTIONS).some(([n, o]) => n === name || ('alias' in o && o.alias === name));
   if (command[1] === undefined || !NAMES.has(command[1])) return false;
   const def = COMMANDS.find((c) => c.name === command[1])!;
-  const specs = { ...def.options, ...COMMON_OPTIONS };
+  const specs: OptionSpecs = { ...def.options, ...COMMON_OPTIONS };
   const negated = /^no-(.+)$/.exec(name)?.[1];
   if (negated !== undefined && specs[negated]?.type === 'boolean') return true;
   return Object.entries(specs).some(([n, s]) => n === name || s.alias === name);

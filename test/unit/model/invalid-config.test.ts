@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { formatError } from '../../../src/cli/run.js';
-import { ConfigError, exitCodeOf } from '../../../src/lib/errors.js';
+import { ConfigError } from '../../../src/lib/errors.js';
+import { exitCodeOf } from '../../../src/cli/exit-codes.js';
 import { parseConfig } from '../../../src/model/load.js';
 import { cases } from './invalid-config-cases.js';
 

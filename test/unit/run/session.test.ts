@@ -22,7 +22,19 @@ const config = parseConfig(
 );
 const [A, B, C] = config.certificates as [Certificate, Certificate, Certificate];
 const OPTS: SessionOptions = { deployHook: 'cert-wrap deploy-hook', dryRun: false, force: false, reload: true, reloadChecked: false };
-const ok = (output = 'Successfully received certificate.'): CertbotResult => ({ exitCode: 0, output, seconds: 1, spawnError: null, killedBy: null });
+const result = (exitCode: number, output: string): CertbotResult => ({
+  exitCode,
+  signal: null,
+  notFound: false,
+  startError: null,
+  timedOut: false,
+  canceled: false,
+  stdout: '',
+  stderr: '',
+  output,
+  durationMs: 1000,
+});
+const ok = (output = 'Successfully received certificate.'): CertbotResult => result(0, output);
 
 function status(cert: Certificate, action: Action): CertStatus {
   return { cert, found: null, error: null, decision: { action, reason: `${action} (test)`, dueAt: null }, ari: null };
@@ -219,7 +231,7 @@ describe('the session', () => {
   });
 
   it('a failed certbot run is classified from its output', async () => {
-    const f = fakeIO({ decisions: [status(A, 'obtain')], certbot: () => ({ exitCode: 1, output: 'Detail: 127.0.0.1: Invalid response from http://a.test/.well-known/acme-challenge/x: 404', seconds: 2, spawnError: null, killedBy: null }) });
+    const f = fakeIO({ decisions: [status(A, 'obtain')], certbot: () => result(1, 'Detail: 127.0.0.1: Invalid response from http://a.test/.well-known/acme-challenge/x: 404') });
     const out = await runSession(config, [A], OPTS, f.io);
     expect(out.certificates[0]).toMatchObject({ outcome: 'failed', class: 'validation' });
     expect(out.reload.attempted).toBe(false);

@@ -5,6 +5,7 @@ import { parseConfig } from '../../../../src/model/load.js';
 import { compiledPaths } from '../../../../src/adapters/nginx/compiled.js';
 import { findNginxHost, type HostDeps, NginxHostError } from '../../../../src/adapters/nginx/host.js';
 import { pidFromDump } from '../../../../src/adapters/nginx/pid-directive.js';
+import { runProcess } from '../../../../src/lib/process.js';
 import { makeTempDir, removeTempDir } from '../../../../lab/tmp.js';
 import { findTool } from '../../../../lab/tools.js';
 
@@ -130,11 +131,7 @@ describe.skipIf(nginxBinary === null)('findNginxHost with the real nginx', () =>
 
 function realDeps(): HostDeps {
   return {
-    async run(binary, args) {
-      const { execa } = await import('execa');
-      const r = await execa(binary, args, { reject: false, stdin: 'ignore' });
-      return { exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) };
-    },
+    run: (binary, args) => runProcess(binary, args),
     readFile: () => null,
     path: process.env.PATH ?? '',
   };

@@ -2,9 +2,10 @@ import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../../../../src/model/load.js';
 import { bootstrap, opensslSelfSign, switchToLineage } from '../../../../src/adapters/store/bootstrap.js';
+import { bootstrapCertificates } from '../../../../src/run/bootstrap.js';
 import { makeLineage } from '../../../../lab/lineage.js';
 
 let dir = '';
@@ -21,6 +22,22 @@ function setup() {
 const deps = { selfSign: opensslSelfSign, now: () => new Date() };
 
 describe('bootstrap: stable certificate paths before and after the first issuance', () => {
+  it('without openssl on PATH: one sentence saying so (the spawn says not found; no probe of PATH first)', async () => {
+    const config = setup();
+    vi.stubEnv('PATH', join(dir, 'empty'));
+    try {
+      await expect(bootstrapCertificates(config, [config.certificates[0]!])).rejects.toThrow(/^cannot make placeholder certificates: openssl not found \(apt-get install openssl\)$/);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it('openssl failing: its own words in the message', async () => {
+    const config = setup();
+    const bad = { name: 'bad', domains: ['a.test', ''] };
+    await expect(bootstrapCertificates(config, [{ ...config.certificates[0]!, ...bad }])).rejects.toThrow(/^cannot prepare the certificate paths in certs-dir .*\/certs: \S/);
+  });
+
   it('gives a certificate without a lineage a short-lived self-signed placeholder for its names', async () => {
     const config = setup();
     const [result] = await bootstrap(config, [config.certificates[0]!], deps);
