@@ -10,6 +10,16 @@ import type { BootstrapResult } from '../adapters/store/bootstrap.js';
 import type { ReloadResult } from '../adapters/nginx/reload.js';
 import type { ServersFileAction } from '../adapters/store/servers-file.js';
 import type { ReloadReport } from './io.js';
+import type { RunningNginx } from '../adapters/nginx/include-check.js';
+import { acceptingWorkers, waitForNewWorkers } from '../adapters/nginx/generation.js';
+import { pendingReload } from '../adapters/store/pending-reload.js';
+import { readServersFile, restoreServersFile, writeServersFile } from '../adapters/store/servers-file.js';
+import type { Config } from '../model/types.js';
+import { bootstrapCertificates } from './bootstrap.js';
+import { ownDeployHook } from './hooks.js';
+import { reloadPending } from './reload-pending.js';
+import { runSession } from './session.js';
+import { type RealSessionOptions, realSessionIO } from './session-io.js';
 
 export type { ReloadReport };
 
@@ -70,4 +80,29 @@ export async function executeApply(serversPath: string, steps: ApplySteps): Prom
   const ok = obtained.certificates.every((c) => c.outcome !== 'failed') && obtained.reload.ok;
   const changed = action !== 'unchanged' || reload.attempted || obtained.ran.length > 0 || obtained.reload.attempted;
   return { ...base, ok, changed, certificates: obtained.certificates, certificatesReload: obtained.reload, interruptedExit: obtained.interruptedExit };
+}
+
+/** apply's steps for real, under the lock the caller holds: the session runs inside it and waits for nginx's new workers after each reload. */
+export function realApplySteps(config: Config, serversPath: string, text: string, nginx: RunningNginx, session: RealSessionOptions): ApplySteps {
+  const file = readServersFile(serversPath, text);
+  const io = { ...realSessionIO(config, { ...session, aroundReload: (reload) => withNewWorkers(nginx, reload) }), lock: <T>(work: () => Promise<T>) => work() };
+  const opts = { deployHook: ownDeployHook(config), dryRun: false, force: false, reload: true, reloadChecked: true };
+  return {
+    bootstrap: () => bootstrapCertificates(config, config.certificates),
+    writeServers: () => writeServersFile(file),
+    restoreServers: () => restoreServersFile(file),
+    reloadPending: () => pendingReload(config.certsDir).length > 0,
+    reload: () => withNewWorkers(nginx, () => reloadPending(config)),
+    obtain: () => runSession(config, config.certificates, opts, io),
+  };
+}
+
+/** After a successful reload, wait until nginx's new workers serve (the preflight and the caller rely on them). */
+async function withNewWorkers<R extends { ok: boolean; attempted?: boolean }>(nginx: RunningNginx, reload: () => Promise<R>): Promise<R> {
+  const before = acceptingWorkers(nginx.pid);
+  const result = await reload();
+  // The master that was signalled (a reload finds it again from the pid file), else the one checked before.
+  const pid = 'pid' in result && typeof result.pid === 'number' ? result.pid : nginx.pid;
+  if (result.ok && result.attempted !== false) await waitForNewWorkers(pid, before);
+  return result;
 }

@@ -1,21 +1,13 @@
-/**
- * cert-wrap status: every certificate's expiry and next action, as a table,
- * as JSON, and as Prometheus metrics. cert-wrap plan: what renew would run.
- */
-import type { StatusArgs } from './status-args.js';
-import { checkMetricsTarget, writeMetrics } from '../../run/metrics-file.js';
-import { renewalStatuses } from '../../run/planner.js';
-import { printable } from '../../adapters/certbot/args.js';
+/** cert-wrap status: every certificate's expiry and next action, as a table, as JSON, and as Prometheus metrics. */
 import { loadConfigCached } from '../../adapters/store/config-cache.js';
 import { UsageError } from '../../lib/errors.js';
-import { pendingReload, pendingSince } from '../../adapters/store/pending-reload.js';
-import { pendingReason } from '../../run/reload-pending.js';
-import { type CertStatus, type StatusRow, statusRows } from '../../adapters/renewal/status.js';
-import { checkStoredRule, type StoredRule } from '../../adapters/certbot/renewal-conf.js';
-import { painter, useColor } from '../output/color.js';
-import { formatColumns } from '../output/table.js';
-import { planDue } from '../../run/planner.js';
-import { ownDeployHook, selectCertificates } from '../../run/select.js';
+import { checkMetricsTarget, writeMetrics } from '../../run/metrics-file.js';
+import { renewalStatuses } from '../../run/planner.js';
+import { selectCertificates } from '../../run/select.js';
+import { statusReport, unknownExit } from '../../run/status-report.js';
+import { useColor } from '../output/color.js';
+import { formatStatus } from '../output/status-table.js';
+import type { StatusArgs } from './status-args.js';
 
 export type { StatusArgs };
 
@@ -27,66 +19,7 @@ export async function status(args: StatusArgs): Promise<number> {
   const now = new Date();
   const statuses = renewalStatuses(config, selectCertificates(config, args.cert ?? []), now);
   if (args.metrics) writeMetrics(args.metrics, statuses, config.certsDir, now);
-  const rules = statuses.map((s) => checkStoredRule(config.configDir, s.cert.name, s.found, config.renewBefore));
-  const rows = statusRows(statuses, now).map((row, i) => ({ ...row, certbotRenewBeforeExpiry: rules[i] ?? null }));
-  // A certificate whose state could not be read is not reported as fine.
-  const code = unknownExit(statuses);
-  const pending = pendingReload(config.certsDir);
-  if (args.json) {
-    const reloadPending = pending.length === 0 ? null : { since: pendingSince(config.certsDir)?.toISOString() ?? null, certificates: pending, reason: pendingReason(config) };
-    process.stdout.write(`${JSON.stringify({ now: now.toISOString(), certificates: rows, reloadPending }, null, 2)}\n`);
-    return code;
-  }
-  const c = painter(useColor(process.stdout));
-  const table = formatColumns(
-    ['NAME', 'NAMES', 'NOT AFTER', 'DAYS LEFT', 'NEXT ACTION', 'REASON'],
-    rows.map((r) => [r.name, r.domains.join(', '), r.notAfter?.replace(/\.\d+Z$/, 'Z') ?? '-', r.daysLeft?.toFixed(1) ?? '-', r.action, r.reason]),
-    (row, i) => (i === 4 && row[4] !== 'none' ? c.yellow : null),
-  );
-  process.stdout.write(table);
-  if (pending.length > 0) process.stdout.write(`\n${c.yellow(`nginx: ${pendingReason(config)}; run cert-wrap reload`)}\n`);
-  const notes = rows.flatMap((r) => statusNotes(r));
-  if (notes.length > 0) process.stdout.write(`\n${notes.join('\n')}\n`);
-  return code;
-}
-
-/** What the table has no room for: the CA's renewal window (ARI), and a certbot setting that disagrees with cert-wrap's rule. */
-function statusNotes(r: StatusRow & { certbotRenewBeforeExpiry: StoredRule | null }): string[] {
-  const notes: string[] = [];
-  const ari = r.ari;
-  if (ari?.windowStart && ari.windowEnd) {
-    notes.push(`${r.name}: ARI window ${short(ari.windowStart)} to ${short(ari.windowEnd)}${ari.chosen ? `, renewal time chosen in it ${short(ari.chosen)}` : ''}${ari.explanationURL ? `; the CA explains: ${ari.explanationURL}` : ''}`);
-  }
-  if (ari?.error) notes.push(`${r.name}: ARI not used (the lifetime rule applies): ${ari.error}`);
-  const rule = r.certbotRenewBeforeExpiry;
-  if (rule && !rule.agrees) {
-    notes.push(`${r.name}: certbot's renewal config says renew_before_expiry = ${rule.stored}, cert-wrap's rule is ${rule.expected}: a plain \`certbot renew\` may renew at another time (the next issuance through cert-wrap corrects it)`);
-  }
-  return notes;
-}
-
-const short = (iso: string) => iso.replace(/\.\d+Z$/, 'Z');
-
-/** Exit 1 when the state of a certificate is unknown (it could not be read), else 0. */
-function unknownExit(statuses: CertStatus[]): number {
-  return statuses.some((s) => s.decision.action === 'unknown') ? 1 : 0;
-}
-
-export async function plan(args: { config: string; cert?: string[]; json: boolean }): Promise<number> {
-  const config = await loadConfigCached(args.config);
-  const statuses = renewalStatuses(config, selectCertificates(config, args.cert ?? []), new Date());
-  const due = { deployHook: ownDeployHook(config), dryRun: false, force: false };
-  const items = statuses.map((s) => {
-    const [run] = planDue(config, [s], due);
-    return { name: s.cert.name, action: s.decision.action, reason: s.decision.reason, command: run ? printable(config.certbot, run.args, run.secrets !== null) : null };
-  });
-  if (args.json) {
-    process.stdout.write(`${JSON.stringify({ certificates: items }, null, 2)}\n`);
-    return unknownExit(statuses);
-  }
-  for (const item of items) {
-    process.stdout.write(`${item.name}: ${item.action === 'none' ? 'nothing to do' : item.action} (${item.reason})\n`);
-    if (item.command) process.stdout.write(`  ${item.command}\n`);
-  }
+  const report = statusReport(config, statuses, now);
+  process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report, useColor(process.stdout)));
   return unknownExit(statuses);
 }

@@ -28,7 +28,7 @@ export const planDef = defineCommand({
   describe: 'what renew would do now: the action and the certbot command of each certificate',
   options: { config: configOption, cert: certOption, json: jsonOption },
   examples: [['$0 plan -c site.yaml', 'show the plan']],
-  run: async (args) => (await import('../commands/status.js')).plan(args),
+  run: async (args) => (await import('../commands/plan.js')).plan(args),
 });
 
 export const renewDef = defineCommand({
