@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -53,6 +53,21 @@ describe('the parsed-config cache of cert-wrap', () => {
     expect(() => entries()).toThrow(); // no cache directory was even made
   });
 
+  /** Replace the data of the file's one entry, keeping the entry's key: what a hit would then serve. */
+  const replaceCachedData = (data: unknown) => {
+    const name = join(dir, 'cache', entries()[0]!);
+    const entry = JSON.parse(readFileSync(name, 'utf8')) as { text: string };
+    writeFileSync(name, JSON.stringify({ text: entry.text, data }), { mode: 0o600 });
+  };
+
+  it('a second load is served from the cache entry, without parsing the file again', async () => {
+    const file = write('certificates:\n  - domains: [a.example]\n');
+    await loadConfigCached(file);
+    // Only a hit can see this: the file still says a.example.
+    replaceCachedData({ certificates: [{ domains: ['cached.example'] }] });
+    expect((await loadConfigCached(file)).certificates[0]!.domains).toEqual(['cached.example']);
+  });
+
   it('tampered cache data is validated like parsed data: a bad entry falls back to the file', async () => {
     const file = write('certificates:\n  - domains: [a.example]\n');
     await loadConfigCached(file);
@@ -63,8 +78,9 @@ describe('the parsed-config cache of cert-wrap', () => {
   it('a cache directory others can write is not trusted', async () => {
     const file = write('certificates:\n  - domains: [a.example]\n');
     await loadConfigCached(file);
+    // An entry for exactly this text (a hit, were the directory trusted: see the test above).
+    replaceCachedData({ certificates: [{ domains: ['other.example'] }] });
     chmodSync(join(dir, 'cache'), 0o777);
-    writeFileSync(join(dir, 'cache', entries()[0]!), JSON.stringify({ certificates: [{ domains: ['other.example'] }] }));
     expect((await loadConfigCached(file)).certificates[0]!.domains).toEqual(['a.example']);
   });
 
