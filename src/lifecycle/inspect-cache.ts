@@ -49,7 +49,7 @@ export class InspectionCache {
 
   /** Like inspectPem on the file, from the cache when the file is unchanged. Throws like readFileSync. */
   inspect(path: string): Inspection {
-    const real = realpathSync(path);
+    const real = realpathSync.native(path);
     const st = statSync(real);
     const hit = this.entries[real];
     if (hit && hit.size === st.size && hit.mtimeMs === st.mtimeMs) {

@@ -1,9 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InspectionCache } from '../../src/lifecycle/inspect-cache.js';
 import { inspectLineage } from '../../src/lifecycle/inspect.js';
+import { raiseAlerts } from '../../src/cli/commands/alerts.js';
+import { parseConfig } from '../../src/config/load.js';
 import { makeLineage } from '../support/lineage.js';
 
 let dir = '';
@@ -44,5 +46,53 @@ describe('the certificate-dates cache', () => {
     makeLineage(other, { name: 'site', domains: ['z.test'], notBefore: new Date(now - DAY), notAfter: new Date(now + 60 * DAY) });
     writeFileSync(join(le, 'archive', 'site', 'cert1.pem'), readFileSync(join(other, 'archive', 'site', 'cert1.pem')));
     expect(inspectLineage(le, 'site', InspectionCache.open(cache))?.names).toEqual(['z.test']);
+  });
+
+  /** A lineage whose dates are cached, then the cached names and expiry replaced: what only a hit can return. */
+  function cachedThenReplaced(notAfterInCache: Date) {
+    dir = mkdtempSync(join(tmpdir(), 'cert-wrap-inspect-cache-'));
+    const le = join(dir, 'le');
+    const now = Date.now();
+    makeLineage(le, { name: 'site', domains: ['a.test'], notBefore: new Date(now - DAY), notAfter: new Date(now + 60 * DAY) });
+    const cache = join(dir, 'cache');
+    const c = InspectionCache.open(cache);
+    inspectLineage(le, 'site', c);
+    c.save();
+    const file = join(cache, 'certificates.json');
+    const entries = JSON.parse(readFileSync(file, 'utf8')) as Record<string, { names: string[]; notAfter: string }>;
+    for (const e of Object.values(entries)) Object.assign(e, { names: ['cached.test'], notAfter: notAfterInCache.toISOString() });
+    writeFileSync(file, JSON.stringify(entries), { mode: 0o600 });
+    return { le, cache };
+  }
+
+  it('an unchanged file is served from the cache, without parsing it again', () => {
+    const { le, cache } = cachedThenReplaced(new Date(Date.now() + 60 * DAY));
+    expect(inspectLineage(le, 'site', InspectionCache.open(cache))?.names).toEqual(['cached.test']);
+  });
+
+  it('a cache directory others can write is not trusted', () => {
+    const { le, cache } = cachedThenReplaced(new Date(Date.now() + 60 * DAY));
+    chmodSync(cache, 0o777);
+    expect(inspectLineage(le, 'site', InspectionCache.open(cache))?.names).toEqual(['a.test']);
+  });
+
+  it('the alert check after obtain or renew reads the certificates through the cache', async () => {
+    // The cache says the certificate expires in 2 days (the file: 60): only a read through the cache alerts.
+    const { le, cache } = cachedThenReplaced(new Date(Date.now() + 2 * DAY));
+    const saved = process.env.CERT_WRAP_CACHE_DIR;
+    process.env.CERT_WRAP_CACHE_DIR = cache;
+    try {
+      const marker = join(dir, 'alerted');
+      const script = join(dir, 'alert.sh');
+      writeFileSync(script, `#!/bin/sh\ncat > ${marker}\n`, { mode: 0o755 });
+      mkdirSync(join(dir, 'certs'));
+      const config = parseConfig(`config-dir: ${le}\ncerts-dir: ${join(dir, 'certs')}\non-failure: ${script}\ncertificates:\n  - name: site\n    domains: [a.test]\n`, 'site.yaml');
+      const summary = { ok: true, certificates: [{ name: 'site', domains: ['a.test'], outcome: 'unchanged' as const, seconds: 0 }], reload: { attempted: false, ok: true } };
+      await raiseAlerts(config, config.certificates, 'renew', summary as never);
+      expect(JSON.parse(readFileSync(marker, 'utf8')).certificate).toMatchObject({ name: 'site', class: 'expiring' });
+    } finally {
+      if (saved === undefined) delete process.env.CERT_WRAP_CACHE_DIR;
+      else process.env.CERT_WRAP_CACHE_DIR = saved;
+    }
   });
 });

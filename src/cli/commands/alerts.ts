@@ -8,6 +8,7 @@
 import type { Certificate, Config } from '../../config/types.js';
 import { type Alert, alertEnv, planAlerts } from '../../lifecycle/alert.js';
 import { type AlertMark, readState, recordAlerts } from '../../lifecycle/state.js';
+import { InspectionCache } from '../../lifecycle/inspect-cache.js';
 import { statusOf } from '../../lifecycle/status.js';
 import type { RunSummary } from '../summary.js';
 import { redact, rememberSecret } from '../../lib/secrets.js';
@@ -17,7 +18,11 @@ const TIMEOUT_MS = 300_000;
 
 export async function raiseAlerts(config: Config, certs: Certificate[], command: 'obtain' | 'renew', summary: RunSummary): Promise<void> {
   const now = new Date();
-  const plan = planAlerts(summary.certificates, statusOf(config, certs, now), readState(config.certsDir), now, config.alertBeforeDays);
+  // Through the certificate cache: after a run with nothing renewed, no certificate is parsed again.
+  const reader = InspectionCache.open();
+  const statuses = statusOf(config, certs, now, reader);
+  reader.save();
+  const plan = planAlerts(summary.certificates, statuses, readState(config.certsDir), now, config.alertBeforeDays);
   const marks = new Map<string, AlertMark | null>(plan.cleared.map((name) => [name, null]));
   if (config.eab) for (const secret of [config.eab.kid, config.eab.hmacKey]) rememberSecret(secret);
   const hide = redact;
