@@ -74,7 +74,9 @@ if (process.argv.includes('--demo')) {
 const commands = ['gen-nginx', 'cert-wrap'];
 const next = join(root, '.tmp', `dist-${process.pid}`);
 rmSync(next, { recursive: true, force: true });
-const common = { bundle: true, format: 'cjs', platform: 'node', target: 'node20', legalComments: 'none', logLevel: 'warning' };
+// proper-lockfile's graceful-fs patches node:fs when loaded (streams included) to retry on EMFILE: a
+// handful of lock calls does not need it, and every locked run paid for the patching.
+const common = { bundle: true, format: 'cjs', platform: 'node', target: 'node20', legalComments: 'none', logLevel: 'warning', alias: { 'graceful-fs': 'node:fs' } };
 await build({
   ...common,
   entryPoints: Object.fromEntries(commands.map((c) => [c, join(root, 'src/cli', `${c}.ts`)])),
@@ -86,6 +88,8 @@ const { KEY_PREFIX } = createRequire(import.meta.url)(join(next, 'launch.cjs'));
 for (const c of commands) {
   const file = join(next, `${c}.cjs`);
   const text = readFileSync(file, 'utf8');
+  // launch.ts reads the script as latin1: it must be ASCII (esbuild's default charset).
+  if (/[^\x00-\x7f]/.test(text)) throw new Error(`${c}.cjs is not ASCII: the launcher reads it as latin1`);
   writeFileSync(file, `${text}${KEY_PREFIX}${createHash('sha256').update(text).digest('hex').slice(0, 32)}\n`);
 }
 makeCodeCaches(next);

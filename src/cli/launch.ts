@@ -47,7 +47,8 @@ export function cacheFileContent(source: string, script: Script): Buffer {
 }
 
 export function compileBundle(file: string, opts: { cache: boolean }): { script: Script; source: string } {
-  const source = readFileSync(file, 'utf8');
+  // The build writes ASCII only (esbuild escapes the rest), which latin1 reads as UTF-8 would, with no decoding.
+  const source = readFileSync(file, 'latin1');
   const cachedData = opts.cache ? cachedDataFor(source, readOrNull(`${file}.cache`)) : undefined;
   return { script: new Script(wrap(source), { filename: file, ...(cachedData ? { cachedData } : {}) }), source };
 }
