@@ -7,12 +7,15 @@
  * the user's private cache directory (the same one, and the same checks, as
  * the config cache: see private-dir.ts), and reused while those match.
  */
-import { closeSync, fstatSync, openSync, readFileSync, type Stats, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, rmSync, type Stats, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { cacheDir } from '../config/cached.js';
 import { PrivateDir } from '../lib/private-dir.js';
 import { type Inspection, inspectPem } from './inspect.js';
 
-const FILE = 'certificates.json';
+const FILE = 'certificate-files.json';
+/** The same cache keyed by real path, before: removed when the new one is written. */
+const OLD_FILE = 'certificates.json';
 
 interface Entry {
   size: number;
@@ -77,6 +80,7 @@ export class InspectionCache {
     if (handle === null) return; // not this user's, or open to others: not used
     try {
       handle.write(FILE, JSON.stringify(this.entries), { durable: false });
+      rmSync(join(handle.path, OLD_FILE), { force: true });
       this.changed = false;
     } catch {
       // a cache that cannot be written only makes the next run slower

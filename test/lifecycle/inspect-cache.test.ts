@@ -22,7 +22,7 @@ describe('the certificate-dates cache', () => {
     const first = inspectLineage(le, 'site', InspectionCache.open(cache));
     expect(first).toEqual(inspectLineage(le, 'site'));
     // kept on disk only by save()
-    expect(() => readFileSync(join(cache, 'certificates.json'))).toThrow();
+    expect(() => readFileSync(join(cache, 'certificate-files.json'))).toThrow();
     const c1 = InspectionCache.open(cache);
     inspectLineage(le, 'site', c1);
     c1.save();
@@ -58,7 +58,7 @@ describe('the certificate-dates cache', () => {
     const c = InspectionCache.open(cache);
     inspectLineage(le, 'site', c);
     c.save();
-    const file = join(cache, 'certificates.json');
+    const file = join(cache, 'certificate-files.json');
     const entries = JSON.parse(readFileSync(file, 'utf8')) as Record<string, { names: string[]; notAfter: string }>;
     for (const e of Object.values(entries)) Object.assign(e, { names: ['cached.test'], notAfter: notAfterInCache.toISOString() });
     writeFileSync(file, JSON.stringify(entries), { mode: 0o600 });
