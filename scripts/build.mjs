@@ -1,7 +1,12 @@
 // Build: generate the config validator and the precompiled templates (so the
 // shipped commands load neither ajv nor handlebars' compiler), then bundle each
-// command into dist/ so start-up reads one file.
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
+// command into one script in dist/ with its V8 code cache, so start-up reads
+// two files and compiles little.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
@@ -62,37 +67,93 @@ if (process.argv.includes('--demo')) {
   });
 }
 
+// One CommonJS script per command, started by bin/ through dist/launch.cjs with
+// the V8 code cache made here (see src/cli/launch.ts): lazily loaded modules
+// stay lazy (esbuild turns import() into a deferred init), and nothing is
+// parsed or compiled that the cache already holds.
 const commands = ['gen-nginx', 'cert-wrap'];
 const next = join(root, '.tmp', `dist-${process.pid}`);
 rmSync(next, { recursive: true, force: true });
+// proper-lockfile's graceful-fs patches node:fs when loaded (streams included) to retry on EMFILE: a
+// handful of lock calls does not need it, and every locked run paid for the patching.
+const common = { bundle: true, format: 'cjs', platform: 'node', target: 'node20', legalComments: 'none', logLevel: 'warning', alias: { 'graceful-fs': 'node:fs' } };
 await build({
+  ...common,
   entryPoints: Object.fromEntries(commands.map((c) => [c, join(root, 'src/cli', `${c}.ts`)])),
   outdir: next,
-  outExtension: { '.js': '.js' },
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  chunkNames: 'chunks/[name]-[hash]',
-  banner: { js: "import { createRequire as __cwCreateRequire } from 'node:module'; const require = __cwCreateRequire(import.meta.url);" },
-  legalComments: 'none',
-  logLevel: 'warning',
+  outExtension: { '.js': '.cjs' },
 });
+await build({ ...common, entryPoints: [join(root, 'src/cli/launch.ts')], outfile: join(next, 'launch.cjs') });
+const { KEY_PREFIX } = createRequire(import.meta.url)(join(next, 'launch.cjs'));
+for (const c of commands) {
+  const file = join(next, `${c}.cjs`);
+  const text = readFileSync(file, 'utf8');
+  // launch.ts reads the script as latin1: it must be ASCII (esbuild's default charset).
+  if (/[^\x00-\x7f]/.test(text)) throw new Error(`${c}.cjs is not ASCII: the launcher reads it as latin1`);
+  writeFileSync(file, `${text}${KEY_PREFIX}${createHash('sha256').update(text).digest('hex').slice(0, 32)}\n`);
+}
+makeCodeCaches(next);
 installTree(next, join(root, 'dist'));
 
 /**
- * Move the files of `from` into `to`: chunks first, then the entry files that
- * import them; then remove what the new build no longer has (old chunks last).
+ * The code caches: each command runs a few typical commands in a throwaway
+ * directory (certbot is /bin/true there, nothing is reloaded), and the
+ * functions they compiled are cached. Only the command's own files are written.
+ */
+function makeCodeCaches(dist) {
+  const sandbox = mkdtempSync(join(tmpdir(), 'cert-wrap-build-'));
+  try {
+    const config = join(sandbox, 'site.yaml');
+    const dir = (name) => join(sandbox, name);
+    writeFileSync(
+      config,
+      [
+        `webroot: ${dir('webroot')}`,
+        `certs-dir: ${dir('certs')}`,
+        `config-dir: ${dir('config')}`,
+        `work-dir: ${dir('work')}`,
+        `logs-dir: ${dir('logs')}`,
+        'certbot: /bin/true',
+        'email: admin@example.org',
+        'nginx:',
+        `  pid-file: ${dir('nginx.pid')}`,
+        'certificates:',
+        '  - domains: [example.org, www.example.org]',
+        '  - name: bar',
+        '    domains: [bar.example.org]',
+        '',
+      ].join('\n'),
+    );
+    for (const d of ['webroot', 'certs', 'config', 'work', 'logs']) mkdirSync(dir(d));
+    const runs = {
+      'gen-nginx': [[config], ['--help']],
+      'cert-wrap': [['--help'], ['status', '-c', config], ['obtain', '--print', '-c', config], ['renew', '-c', config, '--no-preflight', '--no-reload'], ['renew', '-c', config, '--no-preflight', '--no-reload']],
+    };
+    for (const c of commands) {
+      const bundle = join(dist, `${c}.cjs`);
+      const r = spawnSync(process.execPath, [join(root, 'scripts/code-cache.mjs'), join(dist, 'launch.cjs'), bundle, ...runs[c].map((a) => JSON.stringify(a))], {
+        cwd: sandbox,
+        env: { ...process.env, CERT_WRAP_CACHE_DIR: dir('cache'), NO_COLOR: '1' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+      if (r.status !== 0 || !existsSync(`${bundle}.cache`)) throw new Error(`making the code cache of ${c} failed (${r.status ?? r.signal}):\n${r.stderr}`);
+    }
+  } finally {
+    rmSync(sandbox, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Move the files of `from` into `to`, the launcher first (a script and its
+ * cache may arrive in either order: the launcher uses a cache only with the
+ * script it was made for); then remove what the new build no longer has.
  */
 function installTree(from, to) {
-  const files = (dir) => readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(dir.length + 1));
-  const fresh = files(from).sort((a, b) => Number(!a.includes('/')) - Number(!b.includes('/')));
-  for (const file of fresh) {
-    mkdirSync(dirname(join(to, file)), { recursive: true });
-    renameSync(join(from, file), join(to, file));
-  }
-  const keep = new Set(fresh);
-  for (const file of files(to)) if (!keep.has(file)) rmSync(join(to, file));
+  mkdirSync(to, { recursive: true });
+  const fresh = readdirSync(from).sort((a, b) => Number(a !== 'launch.cjs') - Number(b !== 'launch.cjs'));
+  for (const file of fresh) renameSync(join(from, file), join(to, file));
+  for (const old of readdirSync(to)) if (!fresh.includes(old)) rmSync(join(to, old), { recursive: true, force: true });
   rmSync(from, { recursive: true, force: true });
 }

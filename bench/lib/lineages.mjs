@@ -2,7 +2,7 @@
 // run: archive/NAME/{cert,chain,fullchain,privkey}1.pem, live/NAME/*.pem
 // symlinks into the archive, and renewal/NAME.conf so that certbot manages
 // them. One python3 process signs all of them with the cryptography package
-// (a certbot dependency), as test/support/lineage.ts does for one, here with
+// (a certbot dependency), as lab/lineage.ts does for one, here with
 // one throwaway issuer so that chain and fullchain are what certbot expects.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, closeSync, mkdirSync, openSync, readSync, symlinkSync, writeFileSync } from 'node:fs';

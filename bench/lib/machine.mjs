@@ -30,7 +30,7 @@ export function machineLine(startedAt) {
   return [
     `${cpuModel()}, ${cores} cores, ${memGiB} GiB RAM`,
     `${os.type()} ${os.release()}`,
-    `Node ${process.version}`,
+    `Node ${process.version}${process.env.NODE_EXTRA_CA_CERTS ? ` (NODE_EXTRA_CA_CERTS=${process.env.NODE_EXTRA_CA_CERTS}: read at every Node start)` : ''}`,
     version('nginx', ['-v'], /nginx\/(\S+)/),
     version('certbot', ['--version'], /certbot (\S+)/),
     pebble,

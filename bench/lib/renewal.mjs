@@ -81,13 +81,19 @@ export async function renewal(ctx, prep, acme) {
     throw new Error(`certbot renew skipped ${skipped} of ${LINEAGES} lineages as not due, expected all:\n${said.slice(-1500)}`);
   }
 
-  // The per-certificate commands, exactly as `cert-wrap obtain --print` gives them for this config.
+  // The per-certificate commands as `cert-wrap obtain --print --force` gives them for this config,
+  // without the --force-renewal that --force adds: certbot decides itself, as in the Guix service.
+  // (Plain --print shows only a comment for a certificate that is not due.)
   let perCert = null;
   const batch = ctx.quick ? 0 : 20;
   if (acme !== null && batch > 0) {
-    const printed = execFileSync(node, [app.certWrap, 'obtain', '--print', '-c', prep.config], { encoding: 'utf8' }).trim().split('\n');
-    if (printed.length !== LINEAGES) throw new Error(`cert-wrap obtain --print printed ${printed.length} commands, expected ${LINEAGES}`);
-    const commands = printed.map(shellWords);
+    const printed = execFileSync(node, [app.certWrap, 'obtain', '--print', '--force', '-c', prep.config], { encoding: 'utf8' }).trim().split('\n');
+    if (printed.length !== LINEAGES || printed.some((l) => l.startsWith('#'))) throw new Error(`cert-wrap obtain --print --force printed ${printed.length} lines, expected ${LINEAGES} commands:\n${printed.slice(0, 3).join('\n')}`);
+    const commands = printed.map(shellWords).map((argv) => {
+      const i = argv.indexOf('--force-renewal');
+      if (i < 0) throw new Error(`cert-wrap obtain --print --force: no --force-renewal in ${argv.join(' ')}`);
+      return argv.toSpliced(i, 1);
+    });
     const env = { ...process.env, REQUESTS_CA_BUNDLE: acme.caBundle };
     const runOne = async (i, label) => {
       const [cmd, ...args] = commands[i % LINEAGES];

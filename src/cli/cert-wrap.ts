@@ -46,4 +46,5 @@ async function showHelp(def: Command | null): Promise<void> {
   process.stdout.write(help.renderHelp(page, help.helpWidth()));
 }
 
-await runMain('cert-wrap', main);
+// Not awaited: the command is one CommonJS script (see launch.ts); runMain handles every error.
+void runMain('cert-wrap', main);

@@ -48,4 +48,5 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-await runMain('gen-nginx', main);
+// Not awaited: the command is one CommonJS script (see launch.ts); runMain handles every error.
+void runMain('gen-nginx', main);

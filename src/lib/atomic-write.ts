@@ -12,8 +12,11 @@ import { basename, dirname, join } from 'node:path';
  * file, a link, another user's file) gets `mode`, set with fchmod so the umask
  * cannot narrow it (a metrics file must stay readable by node_exporter).
  * For paths a user names, which may be devices or stdout: output-file.ts.
+ * `durable: false` (caches, which a crash may empty: a bad entry is a miss)
+ * skips the two fsyncs; the replacement is atomic all the same.
  */
-export function writeFileAtomic(file: string, content: string, mode = 0o644): void {
+export function writeFileAtomic(file: string, content: string, mode = 0o644, opts: { durable?: boolean } = {}): void {
+  const durable = opts.durable ?? true;
   const dir = dirname(file);
   const prefix = `.${basename(file)}.`;
   removeStaleTemporaries(dir, prefix);
@@ -24,7 +27,7 @@ export function writeFileAtomic(file: string, content: string, mode = 0o644): vo
     try {
       fchmodSync(fd, keepMode);
       writeSync(fd, content);
-      fsyncSync(fd);
+      if (durable) fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
@@ -37,7 +40,7 @@ export function writeFileAtomic(file: string, content: string, mode = 0o644): vo
     }
     throw err;
   }
-  syncDir(dir);
+  if (durable) syncDir(dir);
 }
 
 /** The mode of `file` when it is a regular file (not a link) owned by this process's user. */

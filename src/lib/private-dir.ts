@@ -68,9 +68,9 @@ export class PrivateDir {
     }
   }
 
-  /** Replace an entry atomically, mode 0600. */
-  write(name: string, text: string): void {
-    writeFileAtomic(join(this.path, name), text, 0o600);
+  /** Replace an entry atomically, mode 0600 (`durable: false`: without fsync, for a cache). */
+  write(name: string, text: string, opts: { durable?: boolean } = {}): void {
+    writeFileAtomic(join(this.path, name), text, 0o600, opts);
   }
 
   close(): void {

@@ -35,7 +35,7 @@ describe('npm pack and npm install -g', () => {
   it('ships what a server needs and nothing else', () => {
     const files = packed.files.map((f) => f.path).sort();
     expect(files.filter((f) => !SHIPPED.some((re) => re.test(f)))).toEqual([]);
-    for (const f of ['LICENSE', 'README.md', 'examples/site.yaml', 'bin/cert-wrap.js', 'bin/gen-nginx.js', 'dist/cert-wrap.js', 'dist/gen-nginx.js', 'src/config/config.schema.json', 'templates/server.hbs']) {
+    for (const f of ['LICENSE', 'README.md', 'examples/site.yaml', 'bin/cert-wrap.js', 'bin/gen-nginx.js', 'bin/package.json', 'dist/launch.cjs', 'dist/cert-wrap.cjs', 'dist/cert-wrap.cjs.cache', 'dist/gen-nginx.cjs', 'dist/gen-nginx.cjs.cache', 'src/config/config.schema.json', 'templates/server.hbs']) {
       expect(files).toContain(f);
     }
     expect(readFileSync(join(repoRoot, 'LICENSE'), 'utf8')).toMatch(/^MIT License/);

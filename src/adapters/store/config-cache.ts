@@ -90,7 +90,7 @@ function writeEntry(fileKey: string, fresh: { name: string; entry: Entry } | nul
   const dir = PrivateDir.open(cacheDir(), { create: fresh !== null });
   if (dir === null) return;
   try {
-    if (fresh !== null) dir.write(fresh.name, JSON.stringify(fresh.entry));
+    if (fresh !== null) dir.write(fresh.name, JSON.stringify(fresh.entry), { durable: false });
     for (const old of readdirSync(dir.path)) {
       const stale = old.startsWith(`${fileKey}-`) && old !== fresh?.name;
       if (stale || /^[0-9a-f]{64}\.json$/.test(old)) rmSync(join(dir.path, old), { force: true });

@@ -2,16 +2,20 @@
  * Parsing an X.509 certificate costs about 0.25 ms; a no-op renewal of
  * hundreds of lineages would spend most of its time there. certbot never
  * rewrites a file in archive/ (a renewal adds certN+1.pem), so what was read
- * from a file is kept, keyed by its real path, size and mtime, in the user's
- * private cache directory (the same one, and the same checks, as the config
- * cache: see private-dir.ts), and reused while those match.
+ * from a file is kept, keyed by the file itself (device and inode, found with
+ * one stat through live/'s link: no path walk), with its size and mtime, in
+ * the user's private cache directory (the same one, and the same checks, as
+ * the config cache: see private-dir.ts), and reused while those match.
  */
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, rmSync, type Stats, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { cacheDir } from './cache-dir.js';
 import { PrivateDir } from '../../lib/private-dir.js';
 import { type Inspection, inspectPem } from '../../leaves/x509.js';
 
-const FILE = 'certificates.json';
+const FILE = 'certificate-files.json';
+/** The same cache keyed by real path, before: removed when the new one is written. */
+const OLD_FILE = 'certificates.json';
 
 interface Entry {
   size: number;
@@ -49,14 +53,15 @@ export class InspectionCache {
 
   /** Like inspectPem on the file, from the cache when the file is unchanged. Throws like readFileSync. */
   inspect(path: string): Inspection {
-    const real = realpathSync(path);
-    const st = statSync(real);
-    const hit = this.entries[real];
-    if (hit && hit.size === st.size && hit.mtimeMs === st.mtimeMs) {
+    const seen = statSync(path);
+    const hit = this.entries[keyOf(seen)];
+    if (hit && hit.size === seen.size && hit.mtimeMs === seen.mtimeMs) {
       return { path, notBefore: new Date(hit.notBefore), notAfter: new Date(hit.notAfter), names: hit.names, serial: hit.serial, issuer: hit.issuer };
     }
-    const found = inspectPem(readFileSync(real), path);
-    this.entries[real] = {
+    // Key and content from the same open file: live/'s link may be replaced meanwhile.
+    const { st, pem } = readWithStat(path);
+    const found = inspectPem(pem, path);
+    this.entries[keyOf(st)] = {
       size: st.size,
       mtimeMs: st.mtimeMs,
       notBefore: found.notBefore.toISOString(),
@@ -74,12 +79,24 @@ export class InspectionCache {
     const handle = PrivateDir.open(this.dir, { create: true });
     if (handle === null) return; // not this user's, or open to others: not used
     try {
-      handle.write(FILE, JSON.stringify(this.entries));
+      handle.write(FILE, JSON.stringify(this.entries), { durable: false });
+      rmSync(join(handle.path, OLD_FILE), { force: true });
       this.changed = false;
     } catch {
       // a cache that cannot be written only makes the next run slower
     } finally {
       handle.close();
     }
+  }
+}
+
+const keyOf = (st: Stats): string => `${st.dev}:${st.ino}`;
+
+function readWithStat(path: string): { st: Stats; pem: Buffer } {
+  const fd = openSync(path, 'r');
+  try {
+    return { st: fstatSync(fd), pem: readFileSync(fd) };
+  } finally {
+    closeSync(fd);
   }
 }

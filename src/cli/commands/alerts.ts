@@ -9,7 +9,7 @@ import { renewalStatuses } from '../../run/planner.js';
 import type { Certificate, Config } from '../../model/types.js';
 import { type Alert, alertEnv, planAlerts } from '../../adapters/renewal/alert.js';
 import { type AlertMark, readState, recordAlerts } from '../../adapters/store/state.js';
-
+import { InspectionCache } from '../../adapters/store/inspect-cache.js';
 import type { RunSummary } from '../output/summary.js';
 import { runProcess } from '../../lib/process.js';
 import { redact, rememberSecret } from '../../lib/secrets.js';
@@ -19,7 +19,11 @@ const TIMEOUT_MS = 300_000;
 
 export async function raiseAlerts(config: Config, certs: Certificate[], command: 'obtain' | 'renew', summary: RunSummary): Promise<void> {
   const now = new Date();
-  const plan = planAlerts(summary.certificates, renewalStatuses(config, certs, now), readState(config.certsDir), now, config.alertBeforeDays);
+  // Through the certificate cache: after a run with nothing renewed, no certificate is parsed again.
+  const reader = InspectionCache.open();
+  const statuses = renewalStatuses(config, certs, now, reader);
+  reader.save();
+  const plan = planAlerts(summary.certificates, statuses, readState(config.certsDir), now, config.alertBeforeDays);
   const marks = new Map<string, AlertMark | null>(plan.cleared.map((name) => [name, null]));
   if (config.eab) for (const secret of [config.eab.kid, config.eab.hmacKey]) rememberSecret(secret);
   const hide = redact;

@@ -159,7 +159,7 @@ describe.skipIf(!isRoot())('a cached config never supplies a command the config 
     expect(readdirSync(claimed).sort()).toEqual(genuine.map(([e]) => e).sort());
   });
 
-  it("the certificate-dates cache: another user's certificates.json in root's cache directory is not believed", () => {
+  it("the certificate-dates cache: another user's certificate-files.json in root's cache directory is not believed", () => {
     const le = join(dir, 'le');
     const now = Date.now();
     makeLineage(le, { name: 'site', domains: ['a.test'], notBefore: new Date(now - 86_400_000), notAfter: new Date(now + 30 * 86_400_000) });
@@ -167,10 +167,10 @@ describe.skipIf(!isRoot())('a cached config never supplies a command the config 
     const c = InspectionCache.open(cache);
     inspectLineage(le, 'site', c);
     c.save();
-    const entries = JSON.parse(readFileSync(join(cache, 'certificates.json'), 'utf8')) as Record<string, { notAfter: string }>;
+    const entries = JSON.parse(readFileSync(join(cache, 'certificate-files.json'), 'utf8')) as Record<string, { notAfter: string }>;
     for (const e of Object.values(entries)) e.notAfter = new Date(now + 999 * 86_400_000).toISOString();
-    writeFileSync(join(cache, 'certificates.json'), JSON.stringify(entries));
-    chownSync(join(cache, 'certificates.json'), NOBODY, NOBODY);
+    writeFileSync(join(cache, 'certificate-files.json'), JSON.stringify(entries));
+    chownSync(join(cache, 'certificate-files.json'), NOBODY, NOBODY);
     expect(inspectLineage(le, 'site', InspectionCache.open(cache))).toEqual(real);
   });
 });

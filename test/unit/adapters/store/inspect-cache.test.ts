@@ -1,9 +1,11 @@
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InspectionCache } from '../../../../src/adapters/store/inspect-cache.js';
 import { inspectLineage } from '../../../../src/leaves/certbot-layout.js';
+import { raiseAlerts } from '../../../../src/cli/commands/alerts.js';
+import { parseConfig } from '../../../../src/model/load.js';
 import { makeLineage } from '../../../../lab/lineage.js';
 
 let dir = '';
@@ -20,7 +22,7 @@ describe('the certificate-dates cache', () => {
     const first = inspectLineage(le, 'site', InspectionCache.open(cache));
     expect(first).toEqual(inspectLineage(le, 'site'));
     // kept on disk only by save()
-    expect(() => readFileSync(join(cache, 'certificates.json'))).toThrow();
+    expect(() => readFileSync(join(cache, 'certificate-files.json'))).toThrow();
     const c1 = InspectionCache.open(cache);
     inspectLineage(le, 'site', c1);
     c1.save();
@@ -46,45 +48,58 @@ describe('the certificate-dates cache', () => {
     expect(inspectLineage(le, 'site', InspectionCache.open(cache))?.names).toEqual(['z.test']);
   });
 
-  it('an unchanged file is answered by its entry, not read again: an entry planted in the private cache is what it returns', () => {
-    const { le, cache } = cached();
-    plantNames(cache, ['from-the-cache.test']);
-    expect(inspectLineage(le, 'site', InspectionCache.open(cache))?.names).toEqual(['from-the-cache.test']);
+  /** A lineage whose dates are cached, then the cached names and expiry replaced: what only a hit can return. */
+  function cachedThenReplaced(notAfterInCache: Date) {
+    dir = mkdtempSync(join(tmpdir(), 'cert-wrap-inspect-cache-'));
+    const le = join(dir, 'le');
+    const now = Date.now();
+    makeLineage(le, { name: 'site', domains: ['a.test'], notBefore: new Date(now - DAY), notAfter: new Date(now + 60 * DAY) });
+    const cache = join(dir, 'cache');
+    const c = InspectionCache.open(cache);
+    inspectLineage(le, 'site', c);
+    c.save();
+    const file = join(cache, 'certificate-files.json');
+    const entries = JSON.parse(readFileSync(file, 'utf8')) as Record<string, { names: string[]; notAfter: string }>;
+    for (const e of Object.values(entries)) Object.assign(e, { names: ['cached.test'], notAfter: notAfterInCache.toISOString() });
+    writeFileSync(file, JSON.stringify(entries), { mode: 0o600 });
+    return { le, cache };
+  }
+
+  it('an unchanged file is served from the cache, without parsing it again', () => {
+    const { le, cache } = cachedThenReplaced(new Date(Date.now() + 60 * DAY));
+    expect(inspectLineage(le, 'site', InspectionCache.open(cache))?.names).toEqual(['cached.test']);
   });
 
   it('a cache directory others can write is not trusted', () => {
-    const { le, cache } = cached();
-    plantNames(cache, ['other.test']);
+    const { le, cache } = cachedThenReplaced(new Date(Date.now() + 60 * DAY));
     chmodSync(cache, 0o777);
     expect(inspectLineage(le, 'site', InspectionCache.open(cache))?.names).toEqual(['a.test']);
   });
 
   it('an entry file others can write is not trusted, in a private directory', () => {
-    const { le, cache } = cached();
-    plantNames(cache, ['other.test']);
-    chmodSync(join(cache, 'certificates.json'), 0o666);
+    const { le, cache } = cachedThenReplaced(new Date(Date.now() + 60 * DAY));
+    chmodSync(join(cache, 'certificate-files.json'), 0o666);
     expect(inspectLineage(le, 'site', InspectionCache.open(cache))?.names).toEqual(['a.test']);
+  });
+
+  it('the alert check after obtain or renew reads the certificates through the cache', async () => {
+    // The cache says the certificate expires in 2 days (the file: 60): only a read through the cache alerts.
+    const { le, cache } = cachedThenReplaced(new Date(Date.now() + 2 * DAY));
+    const saved = process.env.CERT_WRAP_CACHE_DIR;
+    process.env.CERT_WRAP_CACHE_DIR = cache;
+    try {
+      const marker = join(dir, 'alerted');
+      const script = join(dir, 'alert.sh');
+      writeFileSync(script, `#!/bin/sh\ncat > ${marker}\n`, { mode: 0o755 });
+      mkdirSync(join(dir, 'certs'));
+      const config = parseConfig(`config-dir: ${le}\ncerts-dir: ${join(dir, 'certs')}\non-failure: ${script}\ncertificates:\n  - name: site\n    domains: [a.test]\n`, 'site.yaml');
+      const summary = { ok: true, certificates: [{ name: 'site', domains: ['a.test'], outcome: 'unchanged' as const, seconds: 0 }], reload: { attempted: false, ok: true } };
+      await raiseAlerts(config, config.certificates, 'renew', summary as never);
+      expect(JSON.parse(readFileSync(marker, 'utf8')).certificate).toMatchObject({ name: 'site', class: 'expiring' });
+    } finally {
+      if (saved === undefined) delete process.env.CERT_WRAP_CACHE_DIR;
+      else process.env.CERT_WRAP_CACHE_DIR = saved;
+    }
   });
 });
 
-/** A lineage (a.test) whose certificate is in a saved cache. */
-function cached(): { le: string; cache: string } {
-  dir = mkdtempSync(join(tmpdir(), 'cert-wrap-inspect-cache-'));
-  const le = join(dir, 'le');
-  const now = Date.now();
-  makeLineage(le, { name: 'site', domains: ['a.test'], notBefore: new Date(now - DAY), notAfter: new Date(now + 30 * DAY) });
-  const cache = join(dir, 'cache');
-  const c = InspectionCache.open(cache);
-  inspectLineage(le, 'site', c);
-  c.save();
-  return { le, cache };
-}
-
-/** Rewrite the names of every entry (size and mtime kept: the entries still match their files). */
-function plantNames(cache: string, names: string[]): void {
-  const file = join(cache, 'certificates.json');
-  const entries = JSON.parse(readFileSync(file, 'utf8')) as Record<string, { names: string[] }>;
-  expect(Object.keys(entries).length).toBeGreaterThan(0);
-  for (const e of Object.values(entries)) e.names = names;
-  writeFileSync(file, JSON.stringify(entries), { mode: 0o600 });
-}
