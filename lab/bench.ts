@@ -3,3 +3,4 @@ export { startAcme, type RunningAcme } from './acme.js';
 export { makeIssuer } from './certificates.js';
 export { makeLineage } from './lineage.js';
 export { findTool } from './tools.js';
+export { nginxConfText } from './nginx.js';
