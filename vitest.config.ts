@@ -17,6 +17,7 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts', 'test/architecture/**/*.test.ts'],
           globalSetup: [cacheDir],
+          setupFiles: ['test/setup/no-subprocess.ts'],
           testTimeout: 20_000,
         },
       },

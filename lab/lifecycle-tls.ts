@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import tls from 'node:tls';
+import { sanNames } from '../src/leaves/x509.js';
 
 export interface PeerCertificateOptions {
   host: string;
@@ -45,12 +46,7 @@ export function peerCertificate(opts: PeerCertificateOptions): Promise<X509Certi
   });
 }
 
-/** "DNS:a.test, DNS:b.test" -> ["a.test", "b.test"], sorted. */
+/** The certificate's DNS names (src/leaves/x509.ts reads them), sorted. */
 export function dnsNames(cert: X509Certificate): string[] {
-  return (cert.subjectAltName ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.startsWith('DNS:'))
-    .map((s) => s.slice(4))
-    .sort();
+  return sanNames(cert.subjectAltName).sort();
 }

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { namesOf, shellWords, writeConfig } from './configs.mjs';
-import { certbotPython, makeLineages } from './lineages.mjs';
+import { makeLineages } from './lineages.mjs';
 import { interleave, median } from './measure.mjs';
 import { findTool } from './procs.mjs';
 import { target } from './report.mjs';
@@ -26,7 +26,7 @@ export function prepareRenewal(ctx, directoryUrl) {
   const lineages = Array.from({ length: LINEAGES }, (_, i) => ({ name: namesOf('r', i)[0], domains: namesOf('r', i) }));
   const now = Date.now();
   // 90-day certificates issued a day ago: far from due for certbot (30 days) and for cert-wrap (1/3 of the lifetime).
-  makeLineages(le.config, lineages, { notBefore: new Date(now - DAY), notAfter: new Date(now + 89 * DAY), webroot, server: directoryUrl, python: certbotPython(certbot) });
+  makeLineages(le.config, lineages, { notBefore: new Date(now - DAY), notAfter: new Date(now + 89 * DAY), webroot, server: directoryUrl });
   const dirArgs = ['--config-dir', le.config, '--work-dir', le.work, '--logs-dir', le.logs];
 
   // certbot must read every lineage, or `certbot renew` would be timed skipping broken ones.

@@ -5,9 +5,8 @@ import path from 'node:path';
 import { writeConfig } from './configs.mjs';
 import { interleave, Stopped } from './measure.mjs';
 import { fmtMB, fmtTime, target } from './report.mjs';
+import { lab } from './lab.mjs';
 import { findTool } from './procs.mjs';
-
-const q = (v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 
 export async function scale(ctx) {
   const { runner, app, node } = ctx;
@@ -62,29 +61,17 @@ async function nginxCheck(ctx, servers, dir) {
   const nginx = findTool('nginx');
   const what = '`nginx -t` on the 10,000-certificate output';
   if (nginx === null) return { id: '2', what, valueText: 'nginx missing', target: { text: 'passes', status: 'FAIL', kind: 'check', limit: 0, measured: NaN } };
-  mkdirSync(path.join(dir, 'tmp'), { recursive: true });
-  const conf = path.join(dir, 'nginx.conf');
-  const errorLog = path.join(dir, 'error.log');
-  writeFileSync(conf, [
-    'worker_processes 1;',
-    `pid ${q(path.join(dir, 'nginx.pid'))};`,
-    `error_log ${q(errorLog)};`,
-    'events { worker_connections 64; }',
-    'http {',
-    '    server_names_hash_bucket_size 128;',
-    '    server_names_hash_max_size 131072;',
-    '    access_log off;',
-    ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `    ${t}_temp_path ${q(path.join(dir, 'tmp', t))};`),
-    `    include ${q(servers)};`,
-    '}',
-    '',
-  ].join('\n'));
+  // The lab's main config (lab/nginx.ts), as the tests write it, with room for 30,000 names.
+  for (const sub of ['nginx/tmp', 'run', 'logs']) mkdirSync(path.join(dir, sub), { recursive: true });
+  const conf = path.join(dir, 'nginx', 'nginx.conf');
+  const errorLog = path.join(dir, 'logs', 'nginx-error.log');
+  writeFileSync(conf, lab.nginxConfText({ dir, serversConf: servers, extraHttp: '    server_names_hash_max_size 131072;' }));
   ctx.log('nginx -t on the 10,000-certificate output');
   let m;
   let ok = true;
   let message = '';
   try {
-    m = await ctx.runner.run(nginx, ['-t', '-q', '-c', conf, '-p', `${dir}/`, '-e', errorLog], { label: 'nginx -t' });
+    m = await ctx.runner.run(nginx, ['-t', '-q', '-c', conf, '-p', `${path.join(dir, 'nginx')}/`, '-e', errorLog], { label: 'nginx -t' });
   } catch (err) {
     if (err instanceof Stopped) throw err;
     ok = false;

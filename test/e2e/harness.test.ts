@@ -9,6 +9,7 @@ import { startNginx, type RunningNginx } from '../../lab/nginx.js';
 import { startPebble, type RunningPebble } from '../../lab/pebble.js';
 import { makeTempDir, removeTempDir } from '../../lab/tmp.js';
 import { isProcessAlive, requireAcmeEnv } from '../../lab/tools.js';
+import { dnsNames } from '../../lab/lifecycle-tls.js';
 
 const { ok } = requireAcmeEnv();
 
@@ -88,12 +89,7 @@ describe.skipIf(!ok)('e2e harness: real nginx + certbot + pebble on loopback', (
     const fullchain = path.join(live, 'fullchain.pem');
     expect(existsSync(fullchain)).toBe(true);
     const leaf = new X509Certificate(await readFile(fullchain));
-    const sans = (leaf.subjectAltName ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s !== '')
-      .sort();
-    expect(sans).toEqual(['DNS:a.test', 'DNS:b.test']);
+    expect(dnsNames(leaf)).toEqual(['a.test', 'b.test']);
 
     // The chain leads to the root pebble reports (random per pebble run).
     const chainPem = await readFile(path.join(live, 'chain.pem'), 'utf8');

@@ -12,6 +12,7 @@ import { startNginx, type RunningNginx } from '../../lab/nginx.js';
 import { startPebble, type RunningPebble } from '../../lab/pebble.js';
 import { makeTempDir } from '../../lab/tmp.js';
 import { findTool, requireAcmeEnv, waitFor } from '../../lab/tools.js';
+import { dnsNames } from '../../lab/lifecycle-tls.js';
 
 const { ok } = requireAcmeEnv();
 
@@ -49,13 +50,7 @@ function countSighup(errorLog: string): number {
 }
 
 async function sanNames(certPem: string): Promise<string[]> {
-  const cert = new X509Certificate(await readFile(certPem));
-  return (cert.subjectAltName ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '')
-    .map((s) => s.replace(/^DNS:/, ''))
-    .sort();
+  return dnsNames(new X509Certificate(await readFile(certPem)));
 }
 
 describe.skipIf(!ok)('cert-wrap obtain / reload against real certbot, nginx and pebble', () => {

@@ -17,9 +17,13 @@ import { bins } from '../../lab/cli.js';
 import { makeLineage } from '../../lab/lineage.js';
 import { makeTempDir, removeTempDir } from '../../lab/tmp.js';
 import { findTool, waitFor } from '../../lab/tools.js';
+import { stressSize } from '../../lab/stress.js';
 
 const DAY = 86_400_000;
 const LINES = 20;
+/** Rounds of simultaneous runs, and how many writers of one file at once (raise them for a soak). */
+const ROUNDS = stressSize('CONCURRENCY_ROUNDS', 2);
+const WRITERS = stressSize('CONCURRENCY_WRITERS', 12);
 
 /**
  * The stand-in. Logs "start PID PPID NANOS NAME" and "end ..." to $STANDIN_LOG;
@@ -268,7 +272,6 @@ while [ ! -e "$BARRIER_DIR/go" ] && [ $i -lt 2000 ]; do sleep 0.01; i=$((i+1)); 
 exec ${real} "$@"
 `;
   const RUNS = 8;
-  const ROUNDS = 3;
 
   it(`${ROUNDS} rounds of ${RUNS} obtain runs at once: every run succeeds (one at a time), none fails preparing the stable paths`, async () => {
     const real = findTool('openssl');
@@ -324,7 +327,7 @@ describe('renew runs at once for different certificates, nothing due: each recor
 });
 
 describe('writers of the same file at once always leave one complete file', () => {
-  it('gen-nginx --output, 20 at once into the same file, 3 times: always exactly the expected text, no temporary file left', { timeout: 90_000 }, async () => {
+  it(`gen-nginx --output, ${WRITERS} at once into the same file, ${ROUNDS} times: always exactly the expected text, no temporary file left`, { timeout: 90_000 }, async () => {
     const certs = Array.from({ length: 30 }, (_, i) => `  - name: n${i}\n    domains: [n${i}.example.org, www.n${i}.example.org]`).join('\n');
     const s = await site(certs);
     const expected = String((await execa(process.execPath, [bins.genNginx, s.file], { stripFinalNewline: false })).stdout);
@@ -332,9 +335,9 @@ describe('writers of the same file at once always leave one complete file', () =
     const outDir = join(s.dir, 'out');
     mkdirSync(outDir);
     const out = join(outDir, 'acme.conf');
-    for (let round = 0; round < 3; round++) {
+    for (let round = 0; round < ROUNDS; round++) {
       writeFileSync(out, '# previous content\n');
-      const runs = Array.from({ length: 20 }, (_, i) => start(`gen-nginx ${i}`, [s.file, '-o', out], {}, bins.genNginx));
+      const runs = Array.from({ length: WRITERS }, (_, i) => start(`gen-nginx ${i}`, [s.file, '-o', out], {}, bins.genNginx));
       const results = await Promise.all(runs.map((r) => r.proc));
       for (const r of results) expect(r.exitCode, String(r.stderr)).toBe(0);
       expect(readFileSync(out, 'utf8')).toBe(expected);
@@ -342,13 +345,13 @@ describe('writers of the same file at once always leave one complete file', () =
     }
   });
 
-  it('status --metrics, 20 at once into the same file: one complete metrics file, no temporary file left', { timeout: 60_000 }, async () => {
+  it(`status --metrics, ${WRITERS} at once into the same file: one complete metrics file, no temporary file left`, { timeout: 60_000 }, async () => {
     const certs = Array.from({ length: 10 }, (_, i) => `  - name: m${i}\n    domains: [m${i}.example.org]`).join('\n');
     const s = await site(certs);
     const outDir = join(s.dir, 'textfile');
     mkdirSync(outDir);
     const metrics = join(outDir, 'cert-wrap.prom');
-    const runs = Array.from({ length: 20 }, (_, i) => start(`status ${i}`, ['status', '--metrics', metrics, '-c', s.file], {}));
+    const runs = Array.from({ length: WRITERS }, (_, i) => start(`status ${i}`, ['status', '--metrics', metrics, '-c', s.file], {}));
     const results = await Promise.all(runs.map((r) => r.proc));
     for (const r of results) expect(r.exitCode, String(r.stderr)).toBe(0);
     const text = readFileSync(metrics, 'utf8');

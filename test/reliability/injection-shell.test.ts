@@ -1,7 +1,7 @@
 /**
  * Hooks from the config are run by a shell on purpose (certbot runs its hooks
  * the same way); nothing else reaches a shell except as quoted data:
- * - src/ has two shells: deploy/steps.ts running the certificate's deploy-hook,
+ * - src/ has two shells: run/deploy-steps.ts running the certificate's deploy-hook,
  *   and cli/commands/alerts.ts running its on-failure command;
  * - the strings handed to a shell by others (certbot's --deploy-hook, the
  *   `--print` commands a person pastes, the cron line) read back, through the
@@ -42,7 +42,7 @@ const SHELL_USES: [what: string, pattern: RegExp][] = [
 ];
 
 describe('the only shells in src/', () => {
-  it('are deploy/steps.ts running the certificate\'s configured deploy-hook and alerts.ts its on-failure, with /bin/sh -c', () => {
+  it('are run/deploy-steps.ts running the certificate\'s configured deploy-hook and alerts.ts its on-failure, with /bin/sh -c', () => {
     const found: string[] = [];
     for (const file of sourceFiles(join(repoRoot, 'src'))) {
       const text = readFileSync(file, 'utf8');
@@ -57,7 +57,7 @@ describe('the only shells in src/', () => {
     }
     expect(found).toHaveLength(2);
     expect(found[0]).toMatch(/^src\/cli\/commands\/alerts\.ts:\d+: a shell named as a program: const r = await execa\('\/bin\/sh', \['-c', command\], /);
-    expect(found[1]).toMatch(/^src\/deploy\/steps\.ts:\d+: a shell named as a program: const r = await execa\('\/bin\/sh', \['-c', cert\.deployHook\], /);
+    expect(found[1]).toMatch(/^src\/run\/deploy-steps\.ts:\d+: a shell named as a program: const r = await execa\('\/bin\/sh', \['-c', cert\.deployHook\], /);
   });
 
   it('hands certbot no hook but the configured manual hooks and its own deploy-hook command', () => {

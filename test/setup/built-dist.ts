@@ -4,8 +4,8 @@ import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..', '..');
 /** What the bundles in dist/ are built from. */
-const SOURCES = ['src', 'templates', 'scripts/build.mjs'];
-const BUNDLES = ['dist/cert-wrap.js', 'dist/gen-nginx.js'];
+const SOURCES = ['src', 'templates', 'scripts/build.mjs', 'scripts/code-cache.mjs'];
+const BUNDLES = ['dist/cert-wrap.cjs', 'dist/gen-nginx.cjs'];
 
 function newestSource(path: string): { file: string; mtimeMs: number } {
   const st = statSync(path);

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, closeSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -125,15 +124,6 @@ describe('deployCopies', () => {
     expect(readFileSync(victim, 'utf8')).toBe('do not overwrite\n');
     expect(modeOf(victim)).toBe(0o644);
     expect(existsSync(dangling)).toBe(false);
-    expect(entries(dir)).toEqual(FILES);
-  });
-
-  it('replaces a FIFO at the target path without opening it (no hang)', () => {
-    const dir = join(root, 'out');
-    mkdirSync(dir);
-    execFileSync('mkfifo', [join(dir, 'privkey.pem')]);
-    expect(deployCopies(certWith([copy(dir)]), lineage)[0]).toMatchObject({ changed: true, error: null });
-    expect(lstatSync(join(dir, 'privkey.pem')).isFile()).toBe(true);
     expect(entries(dir)).toEqual(FILES);
   });
 

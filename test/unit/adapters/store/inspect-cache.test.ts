@@ -1,11 +1,9 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InspectionCache } from '../../../../src/adapters/store/inspect-cache.js';
 import { inspectLineage } from '../../../../src/leaves/certbot-layout.js';
-import { raiseAlerts } from '../../../../src/cli/commands/alerts.js';
-import { parseConfig } from '../../../../src/model/load.js';
 import { makeLineage } from '../../../../lab/lineage.js';
 
 let dir = '';
@@ -80,26 +78,6 @@ describe('the certificate-dates cache', () => {
     const { le, cache } = cachedThenReplaced(new Date(Date.now() + 60 * DAY));
     chmodSync(join(cache, 'certificate-files.json'), 0o666);
     expect(inspectLineage(le, 'site', InspectionCache.open(cache))?.names).toEqual(['a.test']);
-  });
-
-  it('the alert check after obtain or renew reads the certificates through the cache', async () => {
-    // The cache says the certificate expires in 2 days (the file: 60): only a read through the cache alerts.
-    const { le, cache } = cachedThenReplaced(new Date(Date.now() + 2 * DAY));
-    const saved = process.env.CERT_WRAP_CACHE_DIR;
-    process.env.CERT_WRAP_CACHE_DIR = cache;
-    try {
-      const marker = join(dir, 'alerted');
-      const script = join(dir, 'alert.sh');
-      writeFileSync(script, `#!/bin/sh\ncat > ${marker}\n`, { mode: 0o755 });
-      mkdirSync(join(dir, 'certs'));
-      const config = parseConfig(`config-dir: ${le}\ncerts-dir: ${join(dir, 'certs')}\non-failure: ${script}\ncertificates:\n  - name: site\n    domains: [a.test]\n`, 'site.yaml');
-      const summary = { ok: true, certificates: [{ name: 'site', domains: ['a.test'], outcome: 'unchanged' as const, seconds: 0 }], reload: { attempted: false, ok: true } };
-      await raiseAlerts(config, config.certificates, 'renew', summary as never);
-      expect(JSON.parse(readFileSync(marker, 'utf8')).certificate).toMatchObject({ name: 'site', class: 'expiring' });
-    } finally {
-      if (saved === undefined) delete process.env.CERT_WRAP_CACHE_DIR;
-      else process.env.CERT_WRAP_CACHE_DIR = saved;
-    }
   });
 });
 

@@ -3,10 +3,10 @@ import { mkdtempSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { parseConfig } from '../../../../src/model/load.js';
-import { bootstrap, opensslSelfSign, switchToLineage } from '../../../../src/adapters/store/bootstrap.js';
-import { bootstrapCertificates } from '../../../../src/run/bootstrap.js';
-import { makeLineage } from '../../../../lab/lineage.js';
+import { parseConfig } from '../../src/model/load.js';
+import { bootstrap, opensslSelfSign, switchToLineage } from '../../src/adapters/store/bootstrap.js';
+import { bootstrapCertificates } from '../../src/run/bootstrap.js';
+import { makeLineage } from '../../lab/lineage.js';
 
 let dir = '';
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
