@@ -13,7 +13,8 @@ import type { Config } from '../../config/types.js';
 import { pendingReload } from '../../lifecycle/pending-reload.js';
 import { acceptingWorkers, waitForNewWorkers } from '../../nginx/generation.js';
 import { reloadPending } from '../../nginx/reload-pending.js';
-import { bucketSizeWarnings, renderNginx } from '../../nginx/render.js';
+import { renderNginx, renderWarnings } from '../../nginx/render.js';
+import { targetNginxVersion } from '../../nginx/target-version.js';
 import { loadTemplates } from '../../nginx/templates.js';
 import { formatApply } from '../apply-summary.js';
 import { useColor } from '../color.js';
@@ -39,8 +40,8 @@ export async function apply(args: ApplyArgs): Promise<number> {
   const serversPath = resolve(args.nginxConf);
   checkBeforeRunning(config, config.certificates);
   checkHooksAndCopies(config, config.certificates);
-  const text = renderNginx(config, await loadTemplates(args.templates));
-  for (const warning of bucketSizeWarnings(config)) process.stderr.write(`cert-wrap: warning: ${warning}\n`);
+  const text = renderNginx(config, await loadTemplates(args.templates), await targetNginxVersion(config));
+  for (const warning of renderWarnings(config)) process.stderr.write(`cert-wrap: warning: ${warning}\n`);
   const nginx = await checkRunningNginx(config, serversPath);
   const progress = newProgress();
   const report = await underLock(config, args.lockTimeout, progress, () => {
