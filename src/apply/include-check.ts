@@ -6,6 +6,7 @@
  */
 import type { Config } from '../config/types.js';
 import { UsageError } from '../lib/errors.js';
+import { duplicateDefaultServerHint } from '../nginx/default-server-hint.js';
 import { type DumpResult, dumpArgs, dumpConfiguration } from '../nginx/dump.js';
 import { type DumpedFile, fileFor, type IncludeSite, type IncludeVerdict, parseDump, whereIncluded } from '../nginx/includes.js';
 import { findNginxHost, type NginxHost } from '../nginx/host.js';
@@ -50,9 +51,10 @@ export async function checkRunningNginx(config: Config, serversFile: string, dep
   const dump = await deps.dump(binary, dumpArgs(config.nginx, started));
   if (dump.notFound) throw new UsageError(`nothing done: cannot run "${binary}" (install nginx, or set nginx.binary in ${config.sourceName})`);
   if (!dump.ok) {
+    const hint = duplicateDefaultServerHint(config, dump.stderr);
     throw new UsageError(
       `nothing done: nginx's configuration does not pass "nginx ${dump.args.join(' ')}", so it cannot be read or reloaded; fix it first` +
-        ` (when it names certificate files that do not exist yet, "cert-wrap bootstrap -c ${config.sourceName}" makes them):\n${dump.stderr}`,
+        ` (when it names certificate files that do not exist yet, "cert-wrap bootstrap -c ${config.sourceName}" makes them):\n${dump.stderr}${hint ? `\n${hint}` : ''}`,
     );
   }
   const files = parseDump(dump.stdout);
