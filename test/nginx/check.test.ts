@@ -6,6 +6,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { bootstrap, opensslSelfSign } from '../../src/lifecycle/bootstrap.js';
 import { loadConfig } from '../../src/config/load.js';
 import { checkWithNginx } from '../../src/nginx/check.js';
+import { duplicateDefaultServerHint } from '../../src/nginx/default-server-hint.js';
 import { renderNginx } from '../../src/nginx/render.js';
 import { NGINX_CHANGES, parseNginxVersion, versionAtLeast } from '../../src/nginx/version.js';
 import { loadTemplates } from '../../src/nginx/templates.js';
@@ -129,6 +130,24 @@ describe.skipIf(!ok)('the real nginx -t', () => {
     expect(r.stderr).toContain(`cannot load certificate "${certsDir}/a.org/fullchain.pem"`);
     expect(r.stderr).toContain(`run "cert-wrap bootstrap -c ${file}" first;`);
     expect(r.stderr).toContain(`(or "cert-wrap apply -c ${file}" for the whole first deploy)`);
+  });
+
+  it('nginx -t on the generated servers beside a default server of the user\'s own on 443: the message names nginx.https-default-server', async () => {
+    const port = await freePort();
+    const file = writeConfig(`certs-dir: CERTS\nnginx:\n  version: 1.22.1\n  https-listen: ["127.0.0.1:${port}"]\ncertificates:\n  - domains: [a.example.org]\n    https: true\n`);
+    const certsDir = join(file, '..', 'certs');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('CERTS', `${certsDir}\nconfig-dir: ${join(file, '..', 'le')}`));
+    expect((await runBin(bins.certWrap, ['bootstrap', '-c', file])).exitCode).toBe(0);
+    const config = loadConfig(file);
+    const own = `server {\n    listen 127.0.0.1:${port} ssl default_server;\n    ssl_reject_handshake on;\n}\n`;
+    const text = `${own}${renderNginx(config, await loadTemplates(), '1.22.1')}`;
+    const result = await checkWithNginx(nginx, text, 'cert-wrap.conf', file, (said) => duplicateDefaultServerHint(config, said));
+    expect(result.ok).toBe(false);
+    expect(result.ok || result.message).toContain(`a duplicate default server for 127.0.0.1:${port} in cert-wrap.conf:`);
+    expect(result.ok || result.message).toContain('to keep your own default server there instead, set "nginx.https-default-server: false" in site.yaml');
+    const off = loadConfig(file);
+    off.nginx.httpsDefaultServer = false;
+    expect(await checkWithNginx(nginx, `${own}${renderNginx(off, await loadTemplates(), '1.22.1')}`, 'cert-wrap.conf')).toEqual({ ok: true });
   });
 
   it('a missing nginx binary is a clear error', async () => {
