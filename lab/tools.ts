@@ -17,6 +17,8 @@ const PACKAGE_OF: Record<string, string> = {
   pebble: 'pebble',
   'pebble-challtestsrv': 'pebble',
   openssl: 'openssl',
+  sslscan: 'sslscan',
+  curl: 'curl',
 };
 
 const EXTRA_DIRS = ['/usr/sbin', '/sbin'];

@@ -8,7 +8,8 @@
 import { loadConfig } from '../model/load.js';
 import { RuntimeError, UsageError } from '../lib/errors.js';
 import { outputProblem, writeOutputFile } from '../lib/output-file.js';
-import { bucketSizeWarnings, renderNginx } from '../adapters/nginx/render.js';
+import { renderNginx, renderWarnings } from '../adapters/nginx/render.js';
+import { targetNginxVersion } from '../adapters/nginx/target-version.js';
 import { loadTemplates } from '../adapters/nginx/templates.js';
 import { VERSION } from '../lib/version.js';
 import { helpText, parseGenNginxArgs } from './gen-nginx-args.js';
@@ -29,11 +30,13 @@ export async function main(argv: string[]): Promise<number> {
   if (refused) throw new UsageError(`cannot write ${args.output}: ${refused}`);
   const config = loadConfig(args.config);
   const template = await loadTemplates(args.templates);
-  const text = renderNginx(config, template);
-  for (const warning of bucketSizeWarnings(config)) process.stderr.write(`gen-nginx: warning: ${warning}\n`);
+  const text = renderNginx(config, template, await targetNginxVersion(config));
+  for (const warning of renderWarnings(config)) process.stderr.write(`gen-nginx: warning: ${warning}\n`);
   if (args.check) {
     const { checkWithNginx } = await import('../adapters/nginx/check.js');
-    const result = await checkWithNginx(config.nginx.binary, text, args.output ?? '<output>', args.config);
+    const { duplicateDefaultServerHint } = await import('../adapters/nginx/default-server-hint.js');
+    const hint = (said: string) => duplicateDefaultServerHint(config, said);
+    const result = await checkWithNginx(config.nginx.binary, text, args.output ?? '<output>', args.config, hint);
     if (!result.ok) throw new RuntimeError(result.message);
   }
   if (args.output) {

@@ -8,7 +8,20 @@ import { basename } from 'node:path';
 import { ConfigError, type ConfigIssue, formatPath, type PathPart, showValue } from '../lib/errors.js';
 import { normalizeDomain } from './domain.js';
 import * as rules from './rules.js';
-import { type Certificate, type Config, DEFAULTS, type Location, MAX_RENEW_BEFORE_DAYS, type RawConfig, type RenewBefore } from './types.js';
+import {
+  type Certificate,
+  type Config,
+  DEFAULTS,
+  type Hsts,
+  type HttpsSettings,
+  type Location,
+  MAX_RENEW_BEFORE_DAYS,
+  type RawCertificate,
+  type RawConfig,
+  type RawHsts,
+  type RenewBefore,
+  type TlsProfile,
+} from './types.js';
 
 type Check = (value: string) => string | null;
 
@@ -49,7 +62,7 @@ export function normalize(raw: RawConfig, sourcePath: string): Config {
     issues.push({ path: ['rsa-key-size'], message: 'is set, but key-type is "ecdsa": remove one of them' });
   }
 
-  const certificates = normalizeCertificates(raw, issues, check, onFailure);
+  const certificates = normalizeCertificates(raw, issues, check, onFailure, raw['tls-profile'] ?? DEFAULTS.tlsProfile);
   const defaultLocation = normalizeLocation(raw, issues, check);
 
   if (issues.length > 0) throw new ConfigError(issues);
@@ -80,6 +93,8 @@ export function normalize(raw: RawConfig, sourcePath: string): Config {
       binary: raw.nginx?.binary ?? DEFAULTS.nginxBinary,
       confFile: raw.nginx?.['conf-file'] ?? null,
       prefix: raw.nginx?.prefix ?? null,
+      version: raw.nginx?.version ?? null,
+      httpsDefaultServer: raw.nginx?.['https-default-server'] ?? true,
     },
   };
 }
@@ -99,7 +114,7 @@ function stripTrailingSlash(path: string): string {
 
 type CheckFn = (path: PathPart[], value: string | undefined, fn: Check) => string | null;
 
-function normalizeCertificates(raw: RawConfig, issues: ConfigIssue[], check: CheckFn, onFailure: string | null): Certificate[] {
+function normalizeCertificates(raw: RawConfig, issues: ConfigIssue[], check: CheckFn, onFailure: string | null, tlsProfile: TlsProfile): Certificate[] {
   // Where each name was first seen, across all certificates: a Map keeps this linear.
   const seenDomain = new Map<string, PathPart[]>();
   const seenName = new Map<string, PathPart[]>();
@@ -153,7 +168,7 @@ function normalizeCertificates(raw: RawConfig, issues: ConfigIssue[], check: Che
     } else if (hooks.authenticationHook === null) {
       issues.push({ path: at('authentication-hook'), message: `is required with challenge: ${challenge} (certbot's manual plugin cannot answer the challenge without it)` });
     }
-    const https = rc.https === undefined || rc.https === false ? null : { body: rc.https === true ? [] : (rc.https.body ?? []).map((d) => d.trim()) };
+    const https = normalizeHttps(rc.https, tlsProfile, at('https'), issues);
     https?.body.forEach((d, j) => check(at('https', 'body', j), d, rules.checkDirective));
     const deploy = (rc.deploy ?? []).map((d, j) => {
       check(at('deploy', j, 'directory'), d.directory, rules.checkAbsolutePath);
@@ -163,6 +178,21 @@ function normalizeCertificates(raw: RawConfig, issues: ConfigIssue[], check: Che
     });
     return { index, name, domains, challenge, ...hooks, https, deploy };
   });
+}
+
+function normalizeHttps(value: RawCertificate['https'], tlsProfile: TlsProfile, at: PathPart[], issues: ConfigIssue[]): HttpsSettings | null {
+  if (value === undefined || value === false) return null;
+  if (value === true) return { body: [], tlsProfile, hsts: null };
+  const hsts = normalizeHsts(value.hsts);
+  const problem = hsts && rules.checkHstsPreload(hsts);
+  if (problem) issues.push({ path: [...at, 'hsts', 'preload'], message: problem });
+  return { body: (value.body ?? []).map((d) => d.trim()), tlsProfile: value['tls-profile'] ?? tlsProfile, hsts };
+}
+
+function normalizeHsts(value: boolean | RawHsts | undefined): Hsts | null {
+  if (value === undefined || value === false) return null;
+  const own = value === true ? {} : value;
+  return { maxAge: own['max-age'] ?? DEFAULTS.hstsMaxAge, includeSubdomains: own['include-subdomains'] ?? false, preload: own.preload ?? false };
 }
 
 function normalizeLocation(raw: RawConfig, issues: ConfigIssue[], check: CheckFn): Location | null {

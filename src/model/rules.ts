@@ -6,6 +6,7 @@ import { parseStatements, type Statement } from '../leaves/nginx-tokenize.js';
 import { unquotableReason } from '../leaves/nginx-quote.js';
 import { showValue } from '../lib/errors.js';
 import { OWN_CERTS_DIR_FILES } from './paths.js';
+import { DEFAULTS } from './types.js';
 
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
@@ -155,6 +156,16 @@ function isListenAddress(address: string): boolean {
 export function checkHttpsListen(value: string): string | null {
   const params = value.trim().split(/ +/).slice(1).filter((p) => p !== 'http2' && p !== 'ssl');
   return checkListen([value.trim().split(/ +/)[0] ?? '', ...params].join(' '));
+}
+
+/** The browsers' preload list takes only names bound with their subdomains, for at least a year. */
+export function checkHstsPreload(hsts: { maxAge: number; includeSubdomains: boolean; preload: boolean }): string | null {
+  if (!hsts.preload) return null;
+  const missing = [
+    ...(hsts.includeSubdomains ? [] : ['include-subdomains: true']),
+    ...(hsts.maxAge >= DEFAULTS.hstsPreloadMinAge ? [] : [`a max-age of at least ${DEFAULTS.hstsPreloadMinAge} (it is ${hsts.maxAge})`]),
+  ];
+  return missing.length === 0 ? null : `is true, but the browsers' preload list also needs ${missing.join(' and ')}`;
 }
 
 /** A user or group: a name as useradd accepts it, or a numeric id. */

@@ -74,6 +74,7 @@ function describe(err: AjvError, path: PathPart[], value: unknown): ConfigIssue 
 const PATTERN_MESSAGES: Record<string, string> = {
   '\\S': 'must not be empty or blank',
   '^0?[0-7]{3}$': 'must be an octal file mode of three digits, optionally after a 0, such as "0640" (no setuid, setgid or sticky bits)',
+  '^\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}$': 'must be an nginx version of three numbers, such as "1.22.1" (what `nginx -v` says)',
 };
 
 function article(type: string): string {

@@ -7,8 +7,17 @@ export interface RawCertificate {
   'cleanup-hook'?: string;
   'deploy-hook'?: string;
   'on-failure'?: string;
-  https?: boolean | { body?: string[] };
+  https?: boolean | { body?: string[]; 'tls-profile'?: TlsProfile; hsts?: boolean | RawHsts };
   deploy?: RawDeployCopy[];
+}
+
+/** The TLS settings written inside an HTTPS server (src/nginx/tls-profile.ts). */
+export type TlsProfile = 'intermediate' | 'modern' | 'none';
+
+export interface RawHsts {
+  'max-age'?: number;
+  'include-subdomains'?: boolean;
+  preload?: boolean;
 }
 
 export interface RawDeployCopy {
@@ -28,6 +37,7 @@ export interface RawConfig {
   webroot?: string;
   'certs-dir'?: string;
   'renew-before'?: number | string;
+  'tls-profile'?: TlsProfile;
   'on-failure'?: string;
   'alert-before'?: number;
   certificates: RawCertificate[];
@@ -42,7 +52,16 @@ export interface RawConfig {
   'config-dir'?: string;
   'work-dir'?: string;
   'logs-dir'?: string;
-  nginx?: { listen?: string[]; 'https-listen'?: string[]; 'pid-file'?: string; binary?: string; 'conf-file'?: string; prefix?: string };
+  nginx?: {
+    listen?: string[];
+    'https-listen'?: string[];
+    'pid-file'?: string;
+    binary?: string;
+    'conf-file'?: string;
+    prefix?: string;
+    version?: string;
+    'https-default-server'?: boolean;
+  };
 }
 
 /** One certificate of the normalized model: every default applied, names in ASCII. */
@@ -59,9 +78,23 @@ export interface Certificate {
   deployHook: string | null;
   /** The alert command: the certificate's own on-failure, else the top-level one; null: none. */
   onFailure: string | null;
-  /** null: no HTTPS server; otherwise the directives it serves (possibly none). */
-  https: { body: string[] } | null;
+  /** null: no HTTPS server; otherwise the directives it serves (none: a 404 for all but the challenge). */
+  https: HttpsSettings | null;
   deploy: DeployCopy[];
+}
+
+export interface HttpsSettings {
+  body: string[];
+  /** The certificate's own tls-profile, else the top-level one, else intermediate. */
+  tlsProfile: TlsProfile;
+  /** null: no Strict-Transport-Security header. */
+  hsts: Hsts | null;
+}
+
+export interface Hsts {
+  maxAge: number;
+  includeSubdomains: boolean;
+  preload: boolean;
 }
 
 export interface DeployCopy {
@@ -98,6 +131,10 @@ export interface NginxSettings {
   /** For `nginx -t` before a reload; null: what the running master was started with. */
   confFile: string | null;
   prefix: string | null;
+  /** The nginx version to generate for ("1.22.1"); null: `nginx -v` on the host (src/nginx/target-version.ts). */
+  version: string | null;
+  /** Write the default server that refuses the handshake for names without an HTTPS server. */
+  httpsDefaultServer: boolean;
 }
 
 /** External Account Binding credentials. Secrets: never printed, logged or shown in errors. */
@@ -146,4 +183,9 @@ export const DEFAULTS = {
   alertBeforeDays: 7,
   nginxBinary: 'nginx',
   defaultLocation: { uri: '/', body: ['return 301 https://$host$request_uri;'] },
+  tlsProfile: 'intermediate',
+  /** Two years, Mozilla's recommendation. */
+  hstsMaxAge: 63072000,
+  /** The browsers' preload list asks for at least a year. */
+  hstsPreloadMinAge: 31536000,
 } as const;

@@ -107,8 +107,8 @@ describe('gen-nginx command line', () => {
     };
     it.each([
       ['a misspelled directory', null, 'gen-nginx: --templates DIR: no such directory\n'],
-      ['a misspelled template file', { 'sever.hbs': 'x' }, 'gen-nginx: --templates DIR: sever.hbs is not a template gen-nginx uses (they are file.hbs, server.hbs, challenge-location.hbs, default-location.hbs, https-server.hbs)\n'],
-      ['no template at all', { 'README': 'x' }, 'gen-nginx: --templates DIR: holds none of the templates (file.hbs, server.hbs, challenge-location.hbs, default-location.hbs, https-server.hbs)\n'],
+      ['a misspelled template file', { 'sever.hbs': 'x' }, 'gen-nginx: --templates DIR: sever.hbs is not a template gen-nginx uses (they are file.hbs, server.hbs, challenge-location.hbs, default-location.hbs, https-server.hbs, https-default-server.hbs)\n'],
+      ['no template at all', { 'README': 'x' }, 'gen-nginx: --templates DIR: holds none of the templates (file.hbs, server.hbs, challenge-location.hbs, default-location.hbs, https-server.hbs, https-default-server.hbs)\n'],
       ['a syntax error', { 'server.hbs': 'server {\n    {{#if listen}}\n}\n' }, "gen-nginx: template DIR/server.hbs:4: Expecting 'OPEN_INVERSE_CHAIN', 'INVERSE', 'OPEN_ENDBLOCK', got 'EOF'\n"],
       ['mismatched blocks', { 'server.hbs': 'server {\n{{#if listen}}\n{{/each}}\n}\n' }, "gen-nginx: template DIR/server.hbs:2: if doesn't match each\n"],
       ['a field that does not exist', { 'server.hbs': 'server {\n    listen {{port}};\n}\n' }, 'gen-nginx: template DIR/server.hbs:2: "port" not defined\n'],

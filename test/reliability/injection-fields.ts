@@ -23,6 +23,10 @@ import { renderNginx } from '../../src/adapters/nginx/render.js';
 import type { Render } from '../../src/adapters/nginx/templates.js';
 import { parseStatements, type Statement } from '../../src/leaves/nginx-tokenize.js';
 import { type NgxStatement, countOf, nginxConfShape, ngxRead, shapeOf } from '../../lab/nginx-batch.js';
+import { handshakeLines, tlsLines, widestProfile } from '../../src/adapters/nginx/tls-profile.js';
+
+/** The nginx version the output is written for (the fields under test do not change with it). */
+const TEST_NGINX_VERSION = '1.22.1';
 
 // ---------------------------------------------------------------------------
 // Hostile strings
@@ -464,7 +468,11 @@ function expectedStatements(config: Config, value: string): Expected[] {
     name: 'location',
     body: config.defaultLocation.body.flatMap((entry) => fromChecker(checkerRead(entry, 'body entry', value))),
   };
-  let firstHttps = true;
+  const http2 = ['http2'];
+  const httpsParams = (l: string) => words(l).slice(1).filter((p) => p !== 'ssl' && p !== 'http2');
+  const defaultServer = config.nginx.httpsDefaultServer && config.certificates.some((c) => c.https);
+  let firstHttps = !defaultServer;
+  const tls = (lines: string[]) => lines.map((l) => directive(...words(l.replace(/;$/, ''))));
   config.certificates.forEach((cert, i) => {
     const webroot = cert.challenge !== 'dns';
     if (webroot || location) {
@@ -472,24 +480,32 @@ function expectedStatements(config: Config, value: string): Expected[] {
       out.push(block(['server'], [...listen, directive('server_name', ...cert.domains), ...(webroot ? [challenge] : []), ...(location ? [location] : [])]));
     }
     if (cert.https) {
-      const listen = config.nginx.httpsListen.map((l) => {
-        const [address, ...params] = words(l);
-        return directive('listen', address!, 'ssl', ...(firstHttps ? params.filter((p) => p !== 'ssl') : []));
-      });
+      const listen = config.nginx.httpsListen.map((l) => directive('listen', words(l)[0]!, 'ssl', ...http2, ...(firstHttps ? httpsParams(l) : [])));
       firstHttps = false;
       const dir = join(config.certsDir, cert.name);
+      const notFound = cert.https.body.length === 0 ? [block(['location', '/'], [directive('return', '404')])] : [];
       out.push(
         block(['server'], [
           ...listen,
           directive('server_name', ...cert.domains),
           directive('ssl_certificate', join(dir, 'fullchain.pem')),
           directive('ssl_certificate_key', join(dir, 'privkey.pem')),
+          ...tls(tlsLines(cert.https.tlsProfile, TEST_NGINX_VERSION)),
           ...(webroot ? [challenge] : []),
           ...cert.https.body.flatMap((entry) => fromChecker(checkerRead(entry, 'https body entry', value))),
+          ...notFound,
         ]),
       );
     }
   });
+  if (defaultServer) {
+    const listen = config.nginx.httpsListen.map((l) => {
+      const params = httpsParams(l);
+      return directive('listen', words(l)[0]!, 'ssl', ...http2, ...params, ...(params.includes('default_server') ? [] : ['default_server']));
+    });
+    const profiles = config.certificates.flatMap((c) => (c.https ? [c.https.tlsProfile] : []));
+    out.push(block(['server'], [...listen, directive('ssl_reject_handshake', 'on'), ...tls(handshakeLines(widestProfile(profiles)))]));
+  }
   return out;
 }
 
@@ -719,7 +735,7 @@ function checkConfigAndOutput(spec: FieldSpec, value: string, ctx: MemberCtx, te
   const config = json;
   if (JSON.stringify({ ...yaml, sourceName: '', sourcePath: '' }) !== JSON.stringify({ ...config, sourceName: '', sourcePath: '' })) fail('YAML and JSON give different configs', value);
 
-  const text = renderNginx(config, template);
+  const text = renderNginx(config, template, TEST_NGINX_VERSION);
   if (!spec.inOutput && baseline !== undefined && text !== baseline) fail(`${spec.path} changed the nginx output, which must not depend on it`, value);
 
   const expected = expectedStatements(config, value);
@@ -756,5 +772,5 @@ function escapeRegExp(s: string): string {
 export function baselineText(ctx: MemberCtx, template: Render): string {
   const config = parse(JSON.stringify(base(ctx)), 'site.json');
   if (config instanceof ConfigError) throw new Error(`the base config is not valid: ${config.lines.join(' | ')}`);
-  return renderNginx(config, template);
+  return renderNginx(config, template, TEST_NGINX_VERSION);
 }

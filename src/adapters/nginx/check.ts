@@ -41,9 +41,15 @@ export function missingCertificateHint(configFile: string): string {
 
 /**
  * Run the real `nginx -t` on `servers` (text of server blocks); `label` names it in messages,
- * `configFile` the config in the hint for missing certificate files.
+ * `configFile` the config in the hint for missing certificate files; `hint` may add a line about what nginx said.
  */
-export async function checkWithNginx(command: string, servers: string, label: string, configFile = 'CONFIG'): Promise<CheckResult> {
+export async function checkWithNginx(
+  command: string,
+  servers: string,
+  label: string,
+  configFile = 'CONFIG',
+  hint: (nginxSaid: string) => string | null = () => null,
+): Promise<CheckResult> {
   const found = findNginxBinary(command);
   if (!found.ok) return { ok: false, message: `cannot run nginx: ${found.message}` };
   const binary = found.path;
@@ -59,8 +65,8 @@ export async function checkWithNginx(command: string, servers: string, label: st
     }
     if (result.exitCode === 0) return { ok: true };
     const text = result.stderr.split(include).join(label).split(`${dir}/`).join('').trim();
-    const hint = MISSING_CERTIFICATE.test(text) ? `\n${missingCertificateHint(configFile)}` : '';
-    return { ok: false, message: `nginx -t rejected the generated configuration:\n${text || howItEnded(result)}${hint}` };
+    const hints = [MISSING_CERTIFICATE.test(text) ? missingCertificateHint(configFile) : null, hint(text)].filter((h) => h !== null);
+    return { ok: false, message: `nginx -t rejected the generated configuration:\n${[text || howItEnded(result), ...hints].join('\n')}` };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -11,6 +11,7 @@ import { type DumpedFile, fileFor, type IncludeSite, type IncludeVerdict, parseD
 import { findNginxHost, type NginxHost } from './host.js';
 import { findMaster, type MasterLookup } from './master.js';
 import { nginxQuote } from '../../leaves/nginx-quote.js';
+import { duplicateDefaultServerHint } from './default-server-hint.js';
 
 export interface RunningNginx {
   pid: number;
@@ -50,9 +51,10 @@ export async function checkRunningNginx(config: Config, serversFile: string, dep
   const dump = await deps.dump(binary, dumpArgs(config.nginx, started));
   if (dump.notFound) throw new UsageError(`nothing done: cannot run "${binary}" (install nginx, or set nginx.binary in ${config.sourceName})`);
   if (!dump.ok) {
+    const hint = duplicateDefaultServerHint(config, dump.stderr);
     throw new UsageError(
       `nothing done: nginx's configuration does not pass "nginx ${dump.args.join(' ')}", so it cannot be read or reloaded; fix it first` +
-        ` (when it names certificate files that do not exist yet, "cert-wrap bootstrap -c ${config.sourceName}" makes them):\n${dump.stderr}`,
+        ` (when it names certificate files that do not exist yet, "cert-wrap bootstrap -c ${config.sourceName}" makes them):\n${dump.stderr}${hint ? `\n${hint}` : ''}`,
     );
   }
   const files = parseDump(dump.stdout);

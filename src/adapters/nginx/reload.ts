@@ -5,6 +5,7 @@
  */
 import { type ProcessResult, runProcess } from '../../lib/process.js';
 import type { Config, NginxSettings } from '../../model/types.js';
+import { duplicateDefaultServerHint } from './default-server-hint.js';
 import { findNginxHost, type NginxHost, NginxHostError } from './host.js';
 import { findMaster, type MasterArgs, type MasterLookup } from './master.js';
 
@@ -72,10 +73,11 @@ export async function checkReloadable(config: Config, deps: ReloadDeps = default
   }
   if (test.exitCode !== 0) {
     const said = test.stderr.trim() || `exit code ${test.exitCode}`;
+    const hint = duplicateDefaultServerHint(config, said);
     return {
       ok: false,
       reason: 'config-invalid',
-      message: `nginx (pid ${master.pid}): its configuration does not pass "nginx ${args.join(' ')}", so a SIGHUP would be ignored:\n${said}`,
+      message: `nginx (pid ${master.pid}): its configuration does not pass "nginx ${args.join(' ')}", so a SIGHUP would be ignored:\n${said}${hint ? `\n${hint}` : ''}`,
     };
   }
   return { ok: true, host, pid: master.pid };

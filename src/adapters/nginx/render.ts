@@ -1,10 +1,19 @@
 import type { Config } from '../../model/types.js';
 import type { Render } from './templates.js';
+import { hstsDroppedWarnings } from './header-warnings.js';
 import { buildView } from './view-model.js';
 
-/** Config in, nginx text out: no fs, clock, env or randomness. */
-export function renderNginx(config: Config, template: Render): string {
-  return template(buildView(config));
+/**
+ * Config and the nginx version written for in, nginx text out: no fs, clock, env or randomness.
+ * The version may be null only when no certificate has https (src/nginx/target-version.ts finds it).
+ */
+export function renderNginx(config: Config, template: Render, nginxVersion: string | null): string {
+  return template(buildView(config, nginxVersion));
+}
+
+/** What the user should know about the output: names too long for the default hash, headers a body drops. */
+export function renderWarnings(config: Config): string[] {
+  return [...bucketSizeWarnings(config), ...hstsDroppedWarnings(config)];
 }
 
 /** Names long enough to need a larger server_names_hash_bucket_size than nginx's default of 64. */

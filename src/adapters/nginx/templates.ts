@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { TemplateError, UsageError } from '../../lib/errors.js';
 import { specs } from '../../generated/templates.js';
 
-export const TEMPLATE_NAMES = ['file', 'server', 'challenge-location', 'default-location', 'https-server'] as const;
+export const TEMPLATE_NAMES = ['file', 'server', 'challenge-location', 'default-location', 'https-server', 'https-default-server'] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 
 /** Never HTML-escape (nginx is not HTML); fail on a missing field instead of printing nothing. */

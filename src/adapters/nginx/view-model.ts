@@ -5,6 +5,8 @@
 import type { Config } from '../../model/types.js';
 import { stablePaths } from '../../model/paths.js';
 import { commentText, nginxQuote } from '../../leaves/nginx-quote.js';
+import { bodyLines } from './body-lines.js';
+import { type DefaultHttpsView, defaultHttpsView, type HttpsView, httpsShared, httpsView } from './https-view.js';
 
 export interface ChallengeView {
   root: string;
@@ -16,15 +18,7 @@ export interface LocationView {
   body: string[];
 }
 
-export interface HttpsView {
-  listen: string[];
-  serverName: string;
-  certificate: string;
-  key: string;
-  challenge: ChallengeView | null;
-  /** Lines of the user's directives for the HTTPS server. */
-  body: string[];
-}
+export type { DefaultHttpsView, HttpsView } from './https-view.js';
 
 export interface ServerView {
   name: string;
@@ -42,34 +36,35 @@ export interface FileView {
   webroot: string;
   /** Whether any certificate has an HTTPS server (the header says what the file holds). */
   hasHttps: boolean;
+  /** The nginx version the HTTPS servers are written for (null without HTTPS servers). */
+  nginxVersion: string | null;
   servers: ServerView[];
+  defaultHttps: DefaultHttpsView | null;
 }
 
-export function buildView(config: Config): FileView {
+/**
+ * `nginxVersion`: the version the HTTPS servers are written for (nginx.version,
+ * else the host's `nginx -v`); it may be null only when no certificate has https.
+ */
+export function buildView(config: Config, nginxVersion: string | null): FileView {
+  const hasHttps = config.certificates.some((c) => c.https !== null);
+  if (hasHttps && nginxVersion === null) throw new Error('HTTPS servers need the nginx version they are written for');
+  const shared = httpsShared(config, nginxVersion ?? '0.0.0');
   const challenge: ChallengeView = { root: nginxQuote(config.webroot) };
   const defaultLocation = config.defaultLocation && { uri: config.defaultLocation.uri, body: bodyLines(config.defaultLocation.body) };
   // Socket options (default_server, backlog, ipv6only, ...) may appear once per
   // address:port in all of nginx's config: the first server written out gets them
   // (not the first certificate, which may need no port-80 server), the others the address alone.
+  // On the HTTPS addresses the default server takes them when there is one.
   const bareListen = config.nginx.listen.map((l) => l.split(' ')[0]!);
-  const httpsListen = config.nginx.httpsListen.map(withSsl);
-  const bareHttpsListen = config.nginx.httpsListen.map((l) => withSsl(l.split(' ')[0]!));
   let firstHttp = true;
-  let firstHttps = true;
+  let firstHttps = !shared.defaultServer;
   const servers = config.certificates.map((cert): ServerView => {
     const needsChallenge = cert.challenge !== 'dns';
     const skipReason = !needsChallenge && !defaultLocation ? 'dns challenge and no default-location: no port-80 server needed' : null;
     const listen = firstHttp && skipReason === null ? config.nginx.listen : bareListen;
     if (skipReason === null) firstHttp = false;
-    const paths = stablePaths(config.certsDir, cert.name);
-    const https: HttpsView | null = cert.https && {
-      listen: firstHttps ? httpsListen : bareHttpsListen,
-      serverName: cert.domains.join(' '),
-      certificate: nginxQuote(paths.fullchain),
-      key: nginxQuote(paths.privkey),
-      challenge: needsChallenge ? challenge : null,
-      body: bodyLines(cert.https.body),
-    };
+    const https: HttpsView | null = cert.https && httpsView({ ...cert, https: cert.https }, config.certsDir, shared, firstHttps, needsChallenge ? challenge : null);
     if (https) firstHttps = false;
     return {
       name: cert.name,
@@ -81,31 +76,12 @@ export function buildView(config: Config): FileView {
       https,
     };
   });
-  return { source: commentText(config.sourceName), webroot: commentText(config.webroot), hasHttps: !firstHttps, servers };
-}
-
-/** Directive entries as lines; a multi-line directive keeps its own relative indentation. */
-function bodyLines(entries: string[]): string[] {
-  return entries.flatMap((d) => d.split(/\r?\n/).map(trimLineEnd));
-}
-
-/**
- * A line without its trailing blanks, as nginx sees blanks: spaces and tabs
- * only (U+00A0 and other Unicode spaces are part of a word to nginx), and not
- * one escaped by a backslash (in "a\ " the space is part of the word; cut, the backslash
- * would escape the newline instead).
- * So the output holds the very words that were validated.
- */
-export function trimLineEnd(line: string): string {
-  const blanks = /[ \t]+$/.exec(line);
-  if (!blanks) return line;
-  const kept = line.slice(0, blanks.index);
-  const backslashes = /\\*$/.exec(kept)![0].length;
-  return backslashes % 2 === 1 ? kept + blanks[0][0] : kept;
-}
-
-/** "443" -> "443 ssl"; "[::]:443 http2" -> "[::]:443 ssl http2" (ssl once, right after the address). */
-function withSsl(listen: string): string {
-  const [address, ...params] = listen.split(' ');
-  return [address, 'ssl', ...params.filter((p) => p !== 'ssl')].join(' ');
+  return {
+    source: commentText(config.sourceName),
+    webroot: commentText(config.webroot),
+    hasHttps,
+    nginxVersion: hasHttps ? shared.version : null,
+    servers,
+    defaultHttps: defaultHttpsView(config, shared),
+  };
 }

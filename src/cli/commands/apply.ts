@@ -5,7 +5,8 @@
  */
 import { resolve } from 'node:path';
 import { checkRunningNginx } from '../../adapters/nginx/include-check.js';
-import { bucketSizeWarnings, renderNginx } from '../../adapters/nginx/render.js';
+import { renderNginx, renderWarnings } from '../../adapters/nginx/render.js';
+import { targetNginxVersion } from '../../adapters/nginx/target-version.js';
 import { loadTemplates } from '../../adapters/nginx/templates.js';
 import { loadConfigCached } from '../../adapters/store/config-cache.js';
 import { executeApply, realApplySteps } from '../../run/apply.js';
@@ -29,8 +30,8 @@ export async function apply(args: ApplyArgs): Promise<number> {
   const serversPath = resolve(args.nginxConf);
   checkBeforeRunning(config, config.certificates);
   checkHooksAndCopies(config, config.certificates);
-  const text = renderNginx(config, await loadTemplates(args.templates));
-  for (const warning of bucketSizeWarnings(config)) process.stderr.write(`cert-wrap: warning: ${warning}\n`);
+  const text = renderNginx(config, await loadTemplates(args.templates), await targetNginxVersion(config));
+  for (const warning of renderWarnings(config)) process.stderr.write(`cert-wrap: warning: ${warning}\n`);
   const nginx = await checkRunningNginx(config, serversPath);
   const progress = newProgress();
   // The lock is taken once, here, for all of apply's steps: the session runs inside it.

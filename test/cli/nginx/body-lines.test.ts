@@ -46,7 +46,7 @@ async function render(port: number): Promise<string> {
     '  - domains: [a.example.org]',
     '',
   ].join('\n');
-  return renderNginx(parseConfig(yaml, 'site.yaml'), await loadTemplates());
+  return renderNginx(parseConfig(yaml, 'site.yaml'), await loadTemplates(), null);
 }
 
 describe('body lines keep the words nginx reads', () => {

@@ -32,7 +32,7 @@ describe.skipIf(!ok)('listen lines and the real nginx -t', () => {
       '  - domains: [www.example.org]',
       '',
     ].join('\n');
-    const text = renderNginx(parseConfig(yaml, 'site.yaml'), await loadTemplates());
+    const text = renderNginx(parseConfig(yaml, 'site.yaml'), await loadTemplates(), null);
     expect(text.match(/listen .*;/g)).toEqual([`listen 127.0.0.1:${port} default_server backlog=511;`, `listen 127.0.0.1:${port};`]);
     expect(await checkWithNginx(nginx, text, 'site.conf')).toEqual({ ok: true });
     // nginx reads the option from the generated file: a second default server on that address is an error.
@@ -62,7 +62,7 @@ describe.skipIf(!ok)('listen lines and the real nginx -t', () => {
   it('an accepted IPv4-mapped listen line renders to output nginx accepts, on every server', async () => {
     const port = await freePort();
     const yaml = `nginx:\n  listen: ["[::ffff:127.0.0.1]:${port} ipv6only=off"]\ncertificates:\n  - domains: [a.example.org]\n  - domains: [b.example.org]\n`;
-    const text = renderNginx(parseConfig(yaml, 'site.yaml'), await loadTemplates());
+    const text = renderNginx(parseConfig(yaml, 'site.yaml'), await loadTemplates(), null);
     expect(text.match(/listen .*;/g)).toEqual([`listen [::ffff:7f00:1]:${port} ipv6only=off;`, `listen [::ffff:7f00:1]:${port};`]);
     expect(await checkWithNginx(nginx, text, 'site.conf')).toEqual({ ok: true });
   });

@@ -78,5 +78,14 @@ export const cases: [string, string, string, string][] = [
   ['long mapping where a string belongs', `${certs}webroot: {a: ${'x'.repeat(100)}}\n`, 'site.yaml', `webroot: must be a string, not {"a":"${'x'.repeat(69)}... (a mapping of 1 key)`],
   ['long list where a string belongs', `${certs}email: [${'a,'.repeat(60)}b]\n`, 'site.yaml', '... (a list of 61 items)'],
   ['IPv4-mapped IPv6 listen address', `${certs}nginx:\n  listen: ["[::ffff:127.0.0.1]:8080"]\n`, 'site.yaml', 'nginx.listen[0]: "[::ffff:127.0.0.1]:8080" is an IPv4-mapped IPv6 address, which nginx cannot bind (its listen sockets are ipv6only=on): write "127.0.0.1:8080"'],
+  // HTTPS servers: TLS profile, HSTS, the nginx version
+  ['unknown tls-profile', `${certs}tls-profile: old\n`, 'site.yaml', 'tls-profile: must be one of "intermediate", "modern", "none", not "old"'],
+  ['unknown tls-profile of a certificate', 'certificates:\n  - domains: [a.org]\n    https: {tls-profile: strict}\n', 'site.yaml', 'certificates[0].https.tls-profile: must be one of "intermediate", "modern", "none", not "strict"'],
+  ['hsts preload without include-subdomains', 'certificates:\n  - domains: [a.org]\n    https:\n      hsts: {preload: true}\n', 'site.yaml', "site.yaml:4: certificates[0].https.hsts.preload: is true, but the browsers' preload list also needs include-subdomains: true"],
+  ['hsts preload with a short max-age', 'certificates:\n  - domains: [a.org]\n    https:\n      hsts: {preload: true, include-subdomains: true, max-age: 600}\n', 'site.yaml', 'also needs a max-age of at least 31536000 (it is 600)'],
+  ['hsts max-age negative', 'certificates:\n  - domains: [a.org]\n    https:\n      hsts: {max-age: -1}\n', 'site.yaml', 'certificates[0].https.hsts.max-age: must be'],
+  ['hsts misspelled key', 'certificates:\n  - domains: [a.org]\n    https:\n      hsts: {include-subdomain: true}\n', 'site.yaml', 'certificates[0].https.hsts.include-subdomain: is not a known key (did you mean "include-subdomains"?)'],
+  ['nginx.version not a version', `${certs}nginx:\n  version: "1.22"\n`, 'site.yaml', 'nginx.version: must be an nginx version of three numbers, such as "1.22.1" (what `nginx -v` says), not "1.22"'],
+  ['nginx.https-default-server not a boolean', `${certs}nginx:\n  https-default-server: "no"\n`, 'site.yaml', 'nginx.https-default-server: must be a boolean, not "no"'],
   ['IPv4-mapped IPv6 https-listen address', `${certs}nginx:\n  https-listen: ["[0:0:0:0:0:ffff:7f00:1]:8443"]\n`, 'site.yaml', 'write "127.0.0.1:8443"'],
 ];

@@ -30,7 +30,8 @@ describe('fixtures: each config renders to its expected.conf', () => {
   });
 
   it.each(readdirSync(root))('%s', async (dir) => {
-    const text = renderNginx(loadConfig(fixtureConfig(dir)), await loadTemplates());
+    const config = loadConfig(fixtureConfig(dir));
+    const text = renderNginx(config, await loadTemplates(), config.nginx.version);
     await expect(text).toMatchFileSnapshot(join(root, dir, 'expected.conf'));
   });
 
@@ -38,7 +39,7 @@ describe('fixtures: each config renders to its expected.conf', () => {
     const template = await loadTemplates();
     for (const dir of readdirSync(root)) {
       const config = loadConfig(fixtureConfig(dir));
-      expect(renderNginx(config, template)).toBe(renderNginx(loadConfig(fixtureConfig(dir)), await loadTemplates()));
+      expect(renderNginx(config, template, config.nginx.version)).toBe(renderNginx(loadConfig(fixtureConfig(dir)), await loadTemplates(), config.nginx.version));
     }
   });
 });

@@ -48,6 +48,15 @@ describe('checkRunningNginx', () => {
     expect((err as Error).message).toContain('cert-wrap bootstrap -c site.yaml');
   });
 
+  it('a duplicate default server on an HTTPS address: exit 2 naming nginx.https-default-server', async () => {
+    const withHttps = loadConfig(writeConfig('certificates:\n  - domains: [a.test]\n    https: true\n'));
+    const { d } = deps({ ok: false, stdout: '', stderr: 'nginx: [emerg] a duplicate default server for 0.0.0.0:443 in /etc/nginx/sites-enabled/default:22' });
+    const err = await checkRunningNginx(withHttps, '/etc/nginx/conf.d/x.conf', d).catch((e: Error) => e);
+    expect(exitCodeOf(err)).toBe(2);
+    expect((err as Error).message).toContain('a duplicate default server for 0.0.0.0:443');
+    expect((err as Error).message).toContain('set "nginx.https-default-server: false" in site.yaml');
+  });
+
   it('a file outside every http include: exit 2 with the line to add', async () => {
     const { d } = deps();
     const err = await checkRunningNginx(config(), '/srv/cert-wrap.conf', d).catch((e: Error) => e);
