@@ -3,7 +3,6 @@
  * locations, how each value is quoted) is made here; templates only loop and insert.
  */
 import type { Config } from '../../model/types.js';
-import { stablePaths } from '../../model/paths.js';
 import { commentText, nginxQuote } from '../../leaves/nginx-quote.js';
 import { bodyLines } from './body-lines.js';
 import { type DefaultHttpsView, defaultHttpsView, type HttpsView, httpsShared, httpsView } from './https-view.js';
