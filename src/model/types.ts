@@ -11,7 +11,7 @@ export interface RawCertificate {
   deploy?: RawDeployCopy[];
 }
 
-/** The TLS settings written inside an HTTPS server (src/nginx/tls-profile.ts). */
+/** The TLS settings written inside an HTTPS server (src/adapters/nginx/tls-profile.ts). */
 export type TlsProfile = 'intermediate' | 'modern' | 'none';
 
 export interface RawHsts {
@@ -125,13 +125,13 @@ export interface Location {
 export interface NginxSettings {
   listen: string[];
   httpsListen: string[];
-  /** null: found the way nginx finds it (src/nginx/host.ts). */
+  /** null: found the way nginx finds it (src/adapters/nginx/host.ts). */
   pidFile: string | null;
   binary: string;
   /** For `nginx -t` before a reload; null: what the running master was started with. */
   confFile: string | null;
   prefix: string | null;
-  /** The nginx version to generate for ("1.22.1"); null: `nginx -v` on the host (src/nginx/target-version.ts). */
+  /** The nginx version to generate for ("1.22.1"); null: `nginx -v` on the host (src/adapters/nginx/target-version.ts). */
   version: string | null;
   /** Write the default server that refuses the handshake for names without an HTTPS server. */
   httpsDefaultServer: boolean;

@@ -56,8 +56,8 @@ describe('the only shells in src/', () => {
       }
     }
     expect(found).toHaveLength(2);
-    expect(found[0]).toMatch(/^src\/cli\/commands\/alerts\.ts:\d+: a shell named as a program: const r = await execa\('\/bin\/sh', \['-c', command\], /);
-    expect(found[1]).toMatch(/^src\/run\/deploy-steps\.ts:\d+: a shell named as a program: const r = await execa\('\/bin\/sh', \['-c', cert\.deployHook\], /);
+    expect(found[0]).toMatch(/^src\/cli\/commands\/alerts\.ts:\d+: a shell named as a program: const r = await runProcess\('\/bin\/sh', \['-c', command\], /);
+    expect(found[1]).toMatch(/^src\/run\/deploy-steps\.ts:\d+: a shell named as a program: const r = await runProcess\('\/bin\/sh', \['-c', cert\.deployHook\], /);
   });
 
   it('hands certbot no hook but the configured manual hooks and its own deploy-hook command', () => {

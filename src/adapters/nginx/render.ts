@@ -5,7 +5,7 @@ import { buildView } from './view-model.js';
 
 /**
  * Config and the nginx version written for in, nginx text out: no fs, clock, env or randomness.
- * The version may be null only when no certificate has https (src/nginx/target-version.ts finds it).
+ * The version may be null only when no certificate has https (src/adapters/nginx/target-version.ts finds it).
  */
 export function renderNginx(config: Config, template: Render, nginxVersion: string | null): string {
   return template(buildView(config, nginxVersion));

@@ -1,7 +1,7 @@
 /**
  * nginx versions: read from what `nginx -v` prints, compared part by part.
  * The directives that differ between versions are decided from these
- * (src/nginx/tls-profile.ts, src/nginx/view-model.ts).
+ * (src/adapters/nginx/tls-profile.ts, src/adapters/nginx/view-model.ts).
  */
 
 /** "1.22.1" from "nginx version: nginx/1.22.1" (or "openresty/1.21.4.1", "nginx/1.22.1 (Ubuntu)"); null when it says no version. */

@@ -1,6 +1,6 @@
 /**
  * Runs each certificate's on-failure command after obtain or renew, as
- * lifecycle/alert.ts decides: /bin/sh -c COMMAND, the run's JSON summary on
+ * adapters/renewal/alert.ts decides: /bin/sh -c COMMAND, the run's JSON summary on
  * stdin, the essentials in CERT_WRAP_* variables, its output on stderr (stdout
  * stays the summary's). The EAB secrets are removed from everything it gets.
  * A command that fails is reported and tried again on the next run.
