@@ -6,6 +6,7 @@
 import { basename } from 'node:path';
 import { ConfigError, type ConfigIssue, formatPath, type PathPart, showValue } from '../lib/errors.js';
 import { normalizeDomain } from './domain.js';
+import { normalizeFleet } from './fleet.js';
 import * as rules from './rules.js';
 import { type Certificate, type Config, DEFAULTS, type Location, MAX_RENEW_BEFORE_DAYS, type RawConfig, type RenewBefore } from './types.js';
 
@@ -50,6 +51,7 @@ export function normalize(raw: RawConfig, sourcePath: string): Config {
 
   const certificates = normalizeCertificates(raw, issues, check, onFailure);
   const defaultLocation = normalizeLocation(raw, issues, check);
+  const fleet = normalizeFleet(raw.fleet, certificates, issues);
 
   if (issues.length > 0) throw new ConfigError(issues);
   return {
@@ -79,6 +81,7 @@ export function normalize(raw: RawConfig, sourcePath: string): Config {
       confFile: raw.nginx?.['conf-file'] ?? null,
       prefix: raw.nginx?.prefix ?? null,
     },
+    fleet,
   };
 }
 

@@ -43,6 +43,17 @@ export interface RawConfig {
   'work-dir'?: string;
   'logs-dir'?: string;
   nginx?: { listen?: string[]; 'https-listen'?: string[]; 'pid-file'?: string; binary?: string; 'conf-file'?: string; prefix?: string };
+  fleet?: RawFleet;
+}
+
+export interface RawFleet {
+  etcd: { endpoints: string[]; ca?: string; cert?: string; key?: string; username?: string; 'password-file'?: string; 'insecure-http'?: boolean };
+  prefix: string;
+  node?: string;
+  'key-file': string;
+  'account-thumbprint'?: string;
+  'lease-ttl'?: number;
+  'order-grace'?: number;
 }
 
 /** One certificate of the normalized model: every default applied, names in ASCII. */
@@ -131,6 +142,28 @@ export interface Config {
   workDir: string | null;
   logsDir: string | null;
   nginx: NginxSettings;
+  /** null: single-host mode. */
+  fleet: Fleet | null;
+}
+
+/** Fleet mode (src/fleet/): the etcd cluster, this node, the fleet key and account. */
+export interface Fleet {
+  etcd: {
+    endpoints: string[];
+    ca: string | null;
+    cert: string | null;
+    key: string | null;
+    username: string | null;
+    passwordFile: string | null;
+  };
+  /** Without a trailing slash, e.g. "/cert-wrap/prod". */
+  prefix: string;
+  node: string;
+  keyFile: string;
+  /** null until `cert-wrap fleet init` printed it and it was written into the config. */
+  accountThumbprint: string | null;
+  leaseTtl: number;
+  orderGrace: number;
 }
 
 export const DEFAULTS = {
@@ -143,4 +176,6 @@ export const DEFAULTS = {
   alertBeforeDays: 7,
   nginxBinary: 'nginx',
   defaultLocation: { uri: '/', body: ['return 301 https://$host$request_uri;'] },
+  fleetLeaseTtl: 10,
+  fleetOrderGrace: 60,
 } as const;
