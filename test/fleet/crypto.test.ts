@@ -19,7 +19,7 @@ describe('AES-256-GCM with the fleet key', () => {
   it('refuses an altered value and another key', () => {
     const sealed = seal(key, 'private key', 'certs/a');
     const data = Buffer.from(sealed.data, 'base64');
-    data[0] ^= 1;
+    data[0] = data[0]! ^ 1;
     expect(() => open(key, { ...sealed, data: data.toString('base64') }, 'certs/a')).toThrow('does not decrypt');
     expect(() => open(randomBytes(32), sealed, 'certs/a')).toThrow('does not decrypt');
     expect(() => open(key, { iv: 'x' } as never, 'certs/a')).toThrow('malformed');
@@ -38,8 +38,7 @@ describe('RFC 7638 thumbprint', () => {
     expect(jwkThumbprint(jwk)).toBe('NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs');
   });
   it('is what node computes for EC and RSA keys (certbot private_key.json members)', () => {
-    for (const [type, opts] of [['ec', { namedCurve: 'P-256' }], ['rsa', { modulusLength: 2048 }]] as const) {
-      const { privateKey } = generateKeyPairSync(type as 'ec', opts as never);
+    for (const privateKey of [generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey, generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey]) {
       const jwk = privateKey.export({ format: 'jwk' }) as Record<string, unknown>;
       expect(jwkThumbprint(jwk)).toMatch(/^[A-Za-z0-9_-]{43}$/);
       // the private members do not change it
