@@ -47,7 +47,13 @@ export interface FleetNode {
   configPath: string;
   /** The file gen-nginx writes and the node's nginx includes. */
   generatedConf: string;
+  /** The node's nginx (replaced by startNginx after stopNginx). */
   nginx: RunningNginx;
+  nginxRunning: boolean;
+  /** Stop the node's nginx (the node is down for the balancer: connections refused). */
+  stopNginx(): Promise<void>;
+  /** Start it again from the same prefix, config and logs. */
+  startNginx(): Promise<void>;
   /** stdout+stderr of every agent run on this node, appended. */
   agentLog: string;
   agent: AgentProcess | undefined;
@@ -64,9 +70,13 @@ export interface FleetLab {
   balancer: RunningNginx;
   nodes: FleetNode[];
   keyFile: string;
+  /** The certificates of the configs last written. */
   certificates: LabCert[];
-  /** Write every node's config (with `fleet` unless fleet is false), run gen-nginx + bootstrap for it and reload its nginx. */
-  configure(o: { fleet?: boolean; thumbprint?: string }): Promise<void>;
+  /**
+   * Write every node's config (with `fleet` unless fleet is false; `certificates` replaces the list),
+   * and once the thumbprint is known run gen-nginx + bootstrap for it and reload its nginx (when running).
+   */
+  configure(o: { fleet?: boolean; thumbprint?: string; certificates?: LabCert[] }): Promise<void>;
   /** `fleet init` on the first node: the thumbprint it printed. */
   fleetInit(): Promise<string>;
   stop(): Promise<void>;
@@ -174,7 +184,7 @@ export async function startFleetLab(opts: StartLabOptions): Promise<FleetLab> {
       await writeFile(generatedConf, '');
       await writeFile(serversConf, nodeServersConf(ip, generatedConf));
       const nginx = await startNginx({ dir: ndir, serversConf });
-      stops.push(() => nginx.stop());
+      stops.push(() => node.nginx.stop());
       const node: FleetNode = {
         name,
         ip,
@@ -184,6 +194,15 @@ export async function startFleetLab(opts: StartLabOptions): Promise<FleetLab> {
         configPath: path.join(ndir, 'site.yaml'),
         generatedConf,
         nginx,
+        nginxRunning: true,
+        stopNginx: async () => {
+          await node.nginx.stop();
+          node.nginxRunning = false;
+        },
+        startNginx: async () => {
+          node.nginx = await startNginx({ dir: ndir, serversConf });
+          node.nginxRunning = true;
+        },
         agentLog: path.join(ndir, 'logs', 'agent.log'),
         agent: undefined,
         startAgent: () => {
@@ -206,6 +225,7 @@ export async function startFleetLab(opts: StartLabOptions): Promise<FleetLab> {
     const balancer = await startNginx({ dir: balancerDir, serversConf: balancerServers });
     stops.push(() => balancer.stop());
 
+    let lab: FleetLab;
     const configObject = (node: FleetNode, o: { fleet?: boolean; thumbprint?: string }): Record<string, unknown> => ({
       server: pebble.directoryUrl,
       webroot: path.join(node.dir, 'webroot'),
@@ -213,7 +233,7 @@ export async function startFleetLab(opts: StartLabOptions): Promise<FleetLab> {
       'config-dir': node.certbot.configDir,
       'work-dir': node.certbot.workDir,
       'logs-dir': node.certbot.logsDir,
-      certificates: opts.certificates.map((c) => ({ name: c.name, domains: c.domains, https: true })),
+      certificates: lab.certificates.map((c) => ({ name: c.name, domains: c.domains, https: true })),
       nginx: {
         listen: [`${node.ip}:80`],
         'https-listen': [`${node.ip}:443`],
@@ -239,7 +259,7 @@ export async function startFleetLab(opts: StartLabOptions): Promise<FleetLab> {
     const must = (what: string, r: CliResult): void => {
       if (r.exitCode !== 0) throw new Error(`${what} exited ${r.exitCode}:\n${r.stderr}${r.stdout}`);
     };
-    const lab: FleetLab = {
+    lab = {
       dir,
       etcd,
       pebble,
@@ -248,12 +268,13 @@ export async function startFleetLab(opts: StartLabOptions): Promise<FleetLab> {
       keyFile,
       certificates: opts.certificates,
       configure: async (o) => {
+        if (o.certificates !== undefined) lab.certificates = o.certificates;
         for (const node of nodes) {
           await writeFile(node.configPath, toYaml(configObject(node, o)));
           if (o.fleet === false || o.thumbprint !== undefined) {
             must(`${node.name}: gen-nginx`, await runBin(bins.genNginx, ['--output', node.generatedConf, node.configPath]));
             must(`${node.name}: bootstrap`, await node.certWrap(['bootstrap']));
-            await node.nginx.reload();
+            if (node.nginxRunning) await node.nginx.reload();
           }
         }
       },
