@@ -135,6 +135,10 @@ class EtcdStore implements FleetStore {
     };
   }
 
+  async leader(): Promise<string | null> {
+    return guard(async () => (await this.client.namespace(`${this.prefix}/`).election(ELECTION).leader()) ?? null);
+  }
+
   async putWithSession(key: string, value: string, ttlSeconds: number): Promise<void> {
     await guard(async () => {
       if (this.session === null) {

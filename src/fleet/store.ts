@@ -46,6 +46,8 @@ export interface FleetStore {
   delete(key: string): Promise<void>;
   list(prefix: string): Promise<Map<string, string>>;
   campaign(node: string, ttlSeconds: number): Campaign;
+  /** The current leader's node name, or null when nobody leads. */
+  leader(): Promise<string | null>;
   /** Put `key` with a lease of this store's session (kept alive; gone ttl seconds after this process is). */
   putWithSession(key: string, value: string, ttlSeconds: number): Promise<void>;
   close(): Promise<void>;
