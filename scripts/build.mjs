@@ -75,6 +75,8 @@ await build({
   platform: 'node',
   target: 'node20',
   chunkNames: 'chunks/[name]-[hash]',
+  // etcd3 loads its .proto files from its own directory (__dirname): it stays a runtime dependency, not bundled.
+  external: ['etcd3'],
   banner: { js: "import { createRequire as __cwCreateRequire } from 'node:module'; const require = __cwCreateRequire(import.meta.url);" },
   legalComments: 'none',
   logLevel: 'warning',
