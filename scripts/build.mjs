@@ -75,6 +75,8 @@ await build({
   platform: 'node',
   target: 'node20',
   chunkNames: 'chunks/[name]-[hash]',
+  // The etcd client (fleet mode only) loads its protocol files from its own directory at run time: it stays a package.
+  external: ['etcd3'],
   banner: { js: "import { createRequire as __cwCreateRequire } from 'node:module'; const require = __cwCreateRequire(import.meta.url);" },
   legalComments: 'none',
   logLevel: 'warning',
