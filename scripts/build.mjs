@@ -75,7 +75,7 @@ await build({
   platform: 'node',
   target: 'node20',
   chunkNames: 'chunks/[name]-[hash]',
-  // etcd3 loads its .proto files from its own directory (__dirname): it stays a runtime dependency, not bundled.
+  // The etcd client (fleet mode only) loads its protocol files from its own directory at run time: it stays a package.
   external: ['etcd3'],
   banner: { js: "import { createRequire as __cwCreateRequire } from 'node:module'; const require = __cwCreateRequire(import.meta.url);" },
   legalComments: 'none',

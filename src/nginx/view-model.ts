@@ -3,11 +3,14 @@
  * locations, how each value is quoted) is made here; templates only loop and insert.
  */
 import type { Config } from '../config/types.js';
+import { UsageError } from '../lib/errors.js';
 import { stablePaths } from '../lifecycle/paths.js';
 import { commentText, nginxQuote } from './quote.js';
 
 export interface ChallengeView {
   root: string;
+  /** Fleet mode: nginx answers TOKEN.THUMBPRINT itself (no file, no webroot); null: the webroot. */
+  thumbprint: string | null;
 }
 
 export interface LocationView {
@@ -42,11 +45,13 @@ export interface FileView {
   webroot: string;
   /** Whether any certificate has an HTTPS server (the header says what the file holds). */
   hasHttps: boolean;
+  /** Fleet mode: the challenge is answered by nginx itself. */
+  fleet: boolean;
   servers: ServerView[];
 }
 
 export function buildView(config: Config): FileView {
-  const challenge: ChallengeView = { root: nginxQuote(config.webroot) };
+  const challenge: ChallengeView = { root: nginxQuote(config.webroot), thumbprint: fleetThumbprint(config) };
   const defaultLocation = config.defaultLocation && { uri: config.defaultLocation.uri, body: bodyLines(config.defaultLocation.body) };
   // Socket options (default_server, backlog, ipv6only, ...) may appear once per
   // address:port in all of nginx's config: the first server written out gets them
@@ -81,7 +86,16 @@ export function buildView(config: Config): FileView {
       https,
     };
   });
-  return { source: commentText(config.sourceName), webroot: commentText(config.webroot), hasHttps: !firstHttps, servers };
+  return { source: commentText(config.sourceName), webroot: commentText(config.webroot), hasHttps: !firstHttps, fleet: challenge.thumbprint !== null, servers };
+}
+
+/** A fleet config's thumbprint (checked by the config rules: 43 base64url characters); gen-nginx needs it. */
+function fleetThumbprint(config: Config): string | null {
+  if (config.fleet === null) return null;
+  if (config.fleet.accountThumbprint === null) {
+    throw new UsageError('fleet.account-thumbprint is not set: every node answers HTTP-01 with TOKEN.THUMBPRINT; run "cert-wrap fleet init -c CONFIG" and put the thumbprint it prints into the config');
+  }
+  return config.fleet.accountThumbprint;
 }
 
 /** Directive entries as lines; a multi-line directive keeps its own relative indentation. */

@@ -18,6 +18,7 @@ import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import type { Certificate, Config } from '../config/types.js';
 import { VERSION } from '../lib/version.js';
+import { fleetProbe } from './fleet-probe.js';
 import { CHALLENGE_DIR, type PlacedProbe, placeProbe, removeProbe } from './probe-file.js';
 
 export { CHALLENGE_DIR, type PlacedProbe, placeProbe, ProbeSetupError, removeProbe } from './probe-file.js';
@@ -78,7 +79,8 @@ export async function probeCertificates(config: Config, certs: readonly Certific
   const jobs = probed.flatMap((cert) => cert.domains.map((domain) => ({ cert, domain })));
   const byDomain = new Map<string, ProbeResult>();
   if (jobs.length > 0) {
-    const probe = await placeProbe(config.webroot);
+    // In a fleet, nginx computes the answer: nothing to place or remove.
+    const probe = config.fleet ? fleetProbe(config.fleet) : await placeProbe(config.webroot);
     try {
       const ctx = context(probe, opts);
       const results = await mapLimit(jobs, opts.concurrency ?? DEFAULT_CONCURRENCY, (job) => probeName(job.domain, ctx));

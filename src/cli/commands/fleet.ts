@@ -11,7 +11,6 @@ import { loadConfig } from '../../config/load.js';
 import { makeAccountRecord, parseAccountRecord, readRegisteredAccount } from '../../fleet/account.js';
 import { registerArgs } from '../../fleet/argv.js';
 import { seal } from '../../fleet/crypto.js';
-import { openEtcdStore } from '../../fleet/etcd-store.js';
 import { readFleetKey } from '../../fleet/key.js';
 import { accountKey, keyAad, orderKey } from '../../fleet/layout.js';
 import { parseOrder } from '../../fleet/order.js';
@@ -29,6 +28,7 @@ export async function fleetInit(args: { config: string }): Promise<number> {
   const config = loadConfig(args.config);
   const fleet = requireFleet(config);
   const fleetKey = readFleetKey(fleet);
+  const { openEtcdStore } = await import('../../fleet/etcd-store.js');
   const store = openEtcdStore(fleet);
   try {
     const existing = await store.get(accountKey(fleet.prefix));
@@ -114,6 +114,7 @@ export async function fleetDeployHook(args: { config: string }): Promise<number>
   const dir = lineageDir(config.configDir, name);
   const fullchain = readFileSync(join(dir, 'fullchain.pem'), 'utf8');
   const privkey = readFileSync(join(dir, 'privkey.pem'));
+  const { openEtcdStore } = await import('../../fleet/etcd-store.js');
   const store = openEtcdStore(fleet);
   try {
     const key = orderKey(fleet.prefix, name);
