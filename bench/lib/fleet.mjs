@@ -9,7 +9,7 @@ import { writeConfig } from './configs.mjs';
 import { startEtcd } from './etcd.mjs';
 import { FLEET_PREFIX, fleetFormats, makeCertificates, makeFleetKey, publishAll, putAccount } from './fleet-seed.mjs';
 import { median } from './measure.mjs';
-import { findTool, isAlive, startLogged, stopChild, waitFor } from './procs.mjs';
+import { findTool, hasExited, isAlive, startLogged, stopChild, waitFor } from './procs.mjs';
 import { fmtMB } from './report.mjs';
 
 const q = (v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
@@ -75,6 +75,7 @@ async function makeNode(ctx, o) {
       const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${agent.pid}/status`, 'utf8'));
       return m ? Number(m[1]) : NaN;
     },
+    running: () => agent !== null && !hasExited(agent),
     stop: () => (agent ? stopChild(agent) : Promise.resolve()),
     logTail: () => { try { return readFileSync(log, 'utf8').slice(-1500); } catch { return '(no log)'; } },
   };
@@ -120,7 +121,11 @@ export async function fleet(ctx, root, track) {
   const reloads0 = one.nginx.reloads();
   const t0 = performance.now();
   one.start();
-  const done = await waitFor(async () => (await installedCount(etcd.client, FLEET_PREFIX, 'snapshot')) === n && one.nginx.reloads() > reloads0, ctx.quick ? 120_000 : 900_000, 100);
+  const done = await waitFor(async () => {
+    // A dead agent or an unreadable store is a failure now, not after the timeout.
+    if (!one.running() || /store unavailable/.test(one.logTail())) return true;
+    return (await installedCount(etcd.client, FLEET_PREFIX, 'snapshot')) === n && one.nginx.reloads() > reloads0;
+  }, ctx.quick ? 120_000 : 900_000, 100) && one.running() && !/store unavailable/.test(one.logTail());
   const installMs = performance.now() - t0;
   if (!done) throw new Error(`the agent did not install ${n} certificates (node status says ${await installedCount(etcd.client, FLEET_PREFIX, 'snapshot')}):\n${one.logTail()}`);
   const peak = one.peakKB();

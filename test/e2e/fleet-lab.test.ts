@@ -1,11 +1,11 @@
 /**
  * The fleet lab itself, before any agent: etcd keeps quorum with one member down, the
- * balancer spreads requests over the three nodes with Host preserved, and the stateless
- * HTTP-01 answer (TOKEN.THUMBPRINT computed by nginx) lets certbot --manual issue through
- * the balancer with Pebble's validation requests landing on at least two nodes.
+ * balancer spreads requests over the three nodes with Host preserved, and gen-nginx's
+ * stateless HTTP-01 answer (TOKEN.THUMBPRINT computed by nginx, from each node's fleet
+ * config) lets a bare certbot --manual issue through the balancer, with Pebble's
+ * validation requests landing on at least two nodes.
  */
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -30,21 +30,6 @@ function viaBalancer(host: string, urlPath: string): Promise<{ status: number; b
     req.on('timeout', () => req.destroy(new Error(`timeout: GET ${host}${urlPath}`)));
     req.on('error', reject);
   });
-}
-
-/** The stateless HTTP-01 port-80 server of the notes, written by hand for this lab check. */
-function statelessServer(ip: string, thumbprint: string): string {
-  return [
-    'server {',
-    `    listen ${ip}:80;`,
-    `    server_name ${DOMAINS.join(' ')};`,
-    `    location ~ "^/\\.well-known/acme-challenge/([-_a-zA-Z0-9]+)$" {`,
-    '        default_type text/plain;',
-    `        return 200 "$1.${thumbprint}";`,
-    '    }',
-    '}',
-    '',
-  ].join('\n');
 }
 
 describe.skipIf(!ok)('fleet lab: etcd, three nginx nodes, the balancer, Pebble', () => {
@@ -82,17 +67,15 @@ describe.skipIf(!ok)('fleet lab: etcd, three nginx nodes, the balancer, Pebble',
     expect(etcd.members.every((m) => m.running())).toBe(true);
   });
 
-  it('the balancer spreads requests over all three nodes with Host preserved', async () => {
+  it('gen-nginx\'s stateless answer comes back through the balancer from all three nodes, Host preserved', async () => {
     const l = need();
     const dirs = l.nodes[0]?.certbot;
     if (dirs === undefined) throw new Error('no node');
     await execa('certbot', ['register', '-n', '--agree-tos', '--register-unsafely-without-email', '--server', l.pebble.directoryUrl,
       ...certbotDirArgs(dirs)], { env: { ...process.env, REQUESTS_CA_BUNDLE: l.pebble.caBundle } });
     const thumbprint = await certbotAccountThumbprint(dirs.configDir);
-    for (const n of l.nodes) {
-      await writeFile(n.generatedConf, statelessServer(n.ip, thumbprint));
-      await n.nginx.reload();
-    }
+    // Every node's servers come from gen-nginx on its own fleet config.
+    await l.configure({ thumbprint });
     for (let i = 0; i < 6; i++) {
       const res = await viaBalancer('www.lab.test', `/.well-known/acme-challenge/tok${i}`);
       expect(res).toEqual({ status: 200, body: `tok${i}.${thumbprint}` });

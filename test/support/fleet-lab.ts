@@ -85,8 +85,10 @@ export interface FleetLab {
 export interface StartLabOptions {
   certificates: LabCert[];
   nodes?: number;
-  /** fleet.lease-ttl in seconds. */
+  /** fleet.lease-ttl in seconds (default 3). */
   leaseTtl?: number;
+  /** fleet.order-grace in seconds (default 20). */
+  orderGrace?: number;
 }
 
 const NODE_IPS = ['127.0.0.2', '127.0.0.3', '127.0.0.4'];
@@ -251,6 +253,7 @@ export async function startFleetLab(opts: StartLabOptions): Promise<FleetLab> {
               node: node.name,
               'key-file': keyFile,
               'lease-ttl': opts.leaseTtl ?? 3,
+              'order-grace': opts.orderGrace ?? 20,
               ...(o.thumbprint !== undefined ? { 'account-thumbprint': o.thumbprint } : {}),
             },
           }),
