@@ -31,18 +31,25 @@ async function startQuietNginx(dir, track) {
     '}', '',
   ].join('\n'));
   const binary = findTool('nginx');
+  let pid = 0;
+  const readPid = () => {
+    try {
+      pid = Number(readFileSync(pidFile, 'utf8'));
+    } catch {
+      // not written yet
+    }
+    return pid;
+  };
+  // Registered before the launch, so a failure anywhere below still stops this nginx.
+  track(async () => {
+    if (readPid() <= 0 || !isAlive(pid)) return;
+    process.kill(pid, 'SIGQUIT');
+    if (!(await waitFor(() => !isAlive(pid), 5_000))) process.kill(pid, 'SIGKILL');
+  });
   const start = startLogged(binary, ['-c', conf, '-p', `${dir}/`, '-e', errorLog], path.join(dir, 'start.log'));
   start.proc.ref(); // the launcher exits once nginx has daemonized: wait for it
   await start.exited;
-  let pid = 0;
-  if (!(await waitFor(() => { try { pid = Number(readFileSync(pidFile, 'utf8')); return isAlive(pid); } catch { return false; } }, 5_000))) {
-    throw new Error(`nginx did not start (${errorLog})`);
-  }
-  const stop = async () => {
-    try { process.kill(pid, 'SIGQUIT'); } catch { return; }
-    if (!(await waitFor(() => !isAlive(pid), 5_000))) process.kill(pid, 'SIGKILL');
-  };
-  track(stop);
+  if (!(await waitFor(() => readPid() > 0 && isAlive(pid), 5_000))) throw new Error(`nginx did not start (${errorLog})`);
   return { conf, pidFile, errorLog, prefix: `${dir}/`, binary, reloads: () => (readFileSync(errorLog, 'utf8').match(/signal 1 \(SIGHUP\) received/g) ?? []).length };
 }
 
