@@ -3,7 +3,7 @@
 // the same checkout while the benchmark runs, and a half-rewritten dist/ must
 // not turn into a failed or skewed measurement.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
 const COPY = ['bin', 'dist', 'templates', 'package.json', 'src/config/config.schema.json', 'examples/site.yaml'];
@@ -26,8 +26,6 @@ export function buildAndSnapshot(root, into, log) {
         mkdirSync(path.dirname(path.join(into, rel)), { recursive: true });
         cpSync(path.join(root, rel), path.join(into, rel), { recursive: true });
       }
-      // Runtime dependencies left out of the bundle (etcd3) resolve from the checkout's node_modules.
-      symlinkSync(path.join(root, 'node_modules'), path.join(into, 'node_modules'));
       const app = {
         dir: into,
         genNginx: path.join(into, 'bin', 'gen-nginx.js'),

@@ -1,6 +1,6 @@
 // The fleet rows' data: N real certificates (one python3 process signs them,
 // as for the renewal rows), published into etcd in the project's own record
-// format (bundled from src/fleet with esbuild), plus a fleet account record,
+// format (bundled from src/adapters/fleet with esbuild), plus a fleet account record,
 // so that an agent started on them finds exactly what a leader publishes.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';

@@ -10,10 +10,10 @@ import http from 'node:http';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { certbotDirArgs } from '../support/certbot.js';
-import { certbotAccountThumbprint, challengeRequests, pebbleIssued, pebbleValidations } from '../support/fleet-evidence.js';
-import { BALANCER_IP, startFleetLab, type FleetLab } from '../support/fleet-lab.js';
-import { isProcessAlive, requireFleetEnv } from '../support/tools.js';
+import { certbotDirArgs } from '../../lab/certbot.js';
+import { certbotAccountThumbprint, challengeRequests, pebbleIssued, pebbleValidations } from '../../lab/fleet-evidence.js';
+import { BALANCER_IP, startFleetLab, type FleetLab } from '../../lab/fleet-lab.js';
+import { isProcessAlive, requireFleetEnv } from '../../lab/tools.js';
 
 const { ok } = requireFleetEnv();
 const DOMAINS = ['lab.test', 'www.lab.test', 'api.lab.test'];

@@ -5,12 +5,12 @@
  * certificate to every node's config (then SIGHUP), as an operator would.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { logLines, pebbleIssued, pebbleValidations, reloadCount, servedSerial } from '../support/fleet-evidence.js';
-import { FLEET_PREFIX, startFleetLab, type FleetLab, type FleetNode, type LabCert } from '../support/fleet-lab.js';
+import { logLines, pebbleIssued, pebbleValidations, reloadCount, servedSerial } from '../../lab/fleet-evidence.js';
+import { FLEET_PREFIX, startFleetLab, type FleetLab, type FleetNode, type LabCert } from '../../lab/fleet-lab.js';
 import {
   currentLeader, etcdOf, logMarks, normSerial, published, publishedRaw, setCertificates, waitForLog, waitPublished, waitServedEverywhere,
-} from '../support/fleet-steps.js';
-import { isProcessAlive, requireFleetEnv, waitFor } from '../support/tools.js';
+} from '../../lab/fleet-steps.js';
+import { isProcessAlive, requireFleetEnv, waitFor } from '../../lab/tools.js';
 
 const { ok } = requireFleetEnv();
 const TTL = 3;

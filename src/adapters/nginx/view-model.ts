@@ -4,7 +4,6 @@
  */
 import type { Config } from '../../model/types.js';
 import { UsageError } from '../../lib/errors.js';
-import { stablePaths } from '../../model/paths.js';
 import { commentText, nginxQuote } from '../../leaves/nginx-quote.js';
 import { bodyLines } from './body-lines.js';
 import { type DefaultHttpsView, defaultHttpsView, type HttpsView, httpsShared, httpsView } from './https-view.js';

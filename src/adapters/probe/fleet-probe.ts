@@ -4,8 +4,8 @@
  * (gen-nginx's fleet location), whichever node the name leads to.
  */
 import { randomBytes } from 'node:crypto';
-import type { Fleet } from '../config/types.js';
-import { keyAuthorization } from '../fleet/thumbprint.js';
+import type { Fleet } from '../../model/types.js';
+import { keyAuthorization } from '../../leaves/jwk-thumbprint.js';
 import { type PlacedProbe, ProbeSetupError } from './probe-file.js';
 
 export function fleetProbe(fleet: Fleet): PlacedProbe {

@@ -6,21 +6,22 @@
  * SIGTERM and SIGINT stop the running certbot, resign and exit 0.
  */
 import { realpathSync } from 'node:fs';
-import { acquireLock } from '../../certbot/lock.js';
-import { readLogTail, runCertbot } from '../../certbot/run.js';
-import { withSecretsFile } from '../../certbot/secrets-file.js';
-import { loadConfig } from '../../config/load.js';
-import type { Config } from '../../config/types.js';
-import { Agent, checkAccount } from '../../fleet/agent.js';
-import { fleetCommands } from '../../fleet/argv.js';
-import { openEtcdStore } from '../../fleet/etcd-store.js';
-import { readFleetKey } from '../../fleet/key.js';
-import { StoreUnavailableError } from '../../fleet/store.js';
+import { acquireLock } from '../../adapters/certbot/lock.js';
+import { readLogTail, runCertbot } from '../../adapters/certbot/run.js';
+import { withSecretsFile } from '../../adapters/certbot/secrets-file.js';
+import { loadConfig } from '../../model/load.js';
+import type { Config } from '../../model/types.js';
+import { Agent, checkAccount } from '../../run/fleet/agent.js';
+import { fleetCommands } from '../../adapters/certbot/fleet-argv.js';
+import { openEtcdStore } from '../../adapters/fleet/etcd-store.js';
+import { readFleetKey } from '../../adapters/fleet/key.js';
+import { StoreUnavailableError } from '../../lib/errors.js';
 import { UsageError } from '../../lib/errors.js';
 import { cleanText, redact } from '../../lib/secrets.js';
-import { DEFAULT_CONFIG_DIR } from '../../lifecycle/inspect.js';
-import { DEFER_RELOAD_ENV, pendingReload } from '../../lifecycle/pending-reload.js';
-import { reloadPending } from '../../nginx/reload-pending.js';
+import { DEFAULT_CONFIG_DIR } from '../../leaves/certbot-layout.js';
+import { pendingReload } from '../../adapters/store/pending-reload.js';
+import { DEFER_RELOAD_ENV } from '../../run/hooks.js';
+import { reloadPending } from '../../run/reload-pending.js';
 
 export function requireFleet(config: Config): NonNullable<Config['fleet']> {
   if (config.fleet === null) throw new UsageError(`${config.sourceName} has no fleet section: this command is for fleet mode (see the README, "Fleet mode")`);

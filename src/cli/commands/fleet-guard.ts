@@ -1,5 +1,5 @@
 /** Commands that order certificates on their own are refused for a fleet config: there, the elected agent orders. */
-import type { Config } from '../../config/types.js';
+import type { Config } from '../../model/types.js';
 import { UsageError } from '../../lib/errors.js';
 
 export function refuseInFleet(config: Config, command: string): void {

@@ -1,7 +1,7 @@
 /** `cert-wrap status` for a fleet config: the whole fleet, from any node (exit 4 when the store is unavailable). */
-import type { Config } from '../../config/types.js';
-import { openEtcdStore } from '../../fleet/etcd-store.js';
-import { fleetExitCode, gatherFleet, renderFleetMetrics, renderFleetText } from '../../fleet/fleet-view.js';
+import type { Config } from '../../model/types.js';
+import { openEtcdStore } from '../../adapters/fleet/etcd-store.js';
+import { fleetExitCode, gatherFleet, renderFleetMetrics, renderFleetText } from '../../run/fleet/fleet-view.js';
 import { RuntimeError } from '../../lib/errors.js';
 import { writeOutputFile } from '../../lib/output-file.js';
 

@@ -4,23 +4,24 @@
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { classify } from '../../certbot/outcome.js';
-import { runCertbot } from '../../certbot/run.js';
-import { secretsIni, withSecretsFile } from '../../certbot/secrets-file.js';
-import { loadConfig } from '../../config/load.js';
-import { makeAccountRecord, parseAccountRecord, readRegisteredAccount } from '../../fleet/account.js';
-import { registerArgs } from '../../fleet/argv.js';
-import { seal } from '../../fleet/crypto.js';
-import { readFleetKey } from '../../fleet/key.js';
-import { accountKey, keyAad, orderKey } from '../../fleet/layout.js';
-import { parseOrder } from '../../fleet/order.js';
-import { keyAuthorization } from '../../fleet/thumbprint.js';
+import { classify } from '../../adapters/certbot/outcome.js';
+import { runCertbot } from '../../adapters/certbot/run.js';
+import { secretsIni, withSecretsFile } from '../../adapters/certbot/secrets-file.js';
+import { loadConfig } from '../../model/load.js';
+import { makeAccountRecord, parseAccountRecord, readRegisteredAccount } from '../../adapters/fleet/account.js';
+import { registerArgs } from '../../adapters/certbot/fleet-argv.js';
+import { seal } from '../../lib/seal.js';
+import { readFleetKey } from '../../adapters/fleet/key.js';
+import { accountKey, keyAad, orderKey } from '../../adapters/fleet/layout.js';
+import { parseOrder } from '../../adapters/fleet/order.js';
+import { keyAuthorization } from '../../leaves/jwk-thumbprint.js';
 import { RuntimeError, showValue, UsageError } from '../../lib/errors.js';
 import { makePrivateTempDir } from '../../lib/private-dir.js';
 import { cleanText, redact } from '../../lib/secrets.js';
-import { lineageDir } from '../../lifecycle/inspect.js';
+import { lineageDir } from '../../leaves/certbot-layout.js';
+import { howItEnded } from '../../lib/process.js';
 import { requireFleet } from './agent.js';
-import { lineageName } from './deploy-hook.js';
+import { lineageName } from '../../run/deploy-hook.js';
 
 const say = (text: string) => process.stderr.write(`cert-wrap fleet: ${cleanText(text, { lines: true })}\n`);
 
@@ -28,7 +29,7 @@ export async function fleetInit(args: { config: string }): Promise<number> {
   const config = loadConfig(args.config);
   const fleet = requireFleet(config);
   const fleetKey = readFleetKey(fleet);
-  const { openEtcdStore } = await import('../../fleet/etcd-store.js');
+  const { openEtcdStore } = await import('../../adapters/fleet/etcd-store.js');
   const store = openEtcdStore(fleet);
   try {
     const existing = await store.get(accountKey(fleet.prefix));
@@ -38,7 +39,7 @@ export async function fleetInit(args: { config: string }): Promise<number> {
       const dirs = { configDir: join(dir, 'config'), workDir: join(dir, 'work'), logsDir: join(dir, 'logs') };
       const argv = registerArgs(config, dirs);
       const result = await withSecretsFile(secretsIni(config), (extra) => runCertbot(config.certbot, [...argv, ...extra], { onLine: (l) => say(`certbot: ${redact(l)}`) }));
-      if (result.spawnError) throw new RuntimeError(`cannot run certbot: ${result.spawnError}`);
+      if (result.startError !== null || result.exitCode === null) throw new RuntimeError(`cannot run certbot: ${howItEnded(result)}`);
       const outcome = classify(result.exitCode, redact(result.output), result.exitCode === 0 ? '' : redact(tail(join(dirs.logsDir, 'letsencrypt.log'))));
       if (outcome.kind === 'failed') throw new RuntimeError(`certbot register failed (${outcome.class}): ${outcome.reason}`);
       const account = readRegisteredAccount(dirs.configDir);
@@ -114,7 +115,7 @@ export async function fleetDeployHook(args: { config: string }): Promise<number>
   const dir = lineageDir(config.configDir, name);
   const fullchain = readFileSync(join(dir, 'fullchain.pem'), 'utf8');
   const privkey = readFileSync(join(dir, 'privkey.pem'));
-  const { openEtcdStore } = await import('../../fleet/etcd-store.js');
+  const { openEtcdStore } = await import('../../adapters/fleet/etcd-store.js');
   const store = openEtcdStore(fleet);
   try {
     const key = orderKey(fleet.prefix, name);

@@ -59,7 +59,7 @@ export async function schedule(args: ScheduleArgs): Promise<number> {
 /** A fleet config: the agent's service unit (it wakes itself; systemd restarts it). */
 async function scheduleAgent(config: Config, args: ScheduleArgs): Promise<number> {
   if (!args.systemd) throw new UsageError(`${config.sourceName} is a fleet config: its nodes run "cert-wrap agent" as a service, not from cron; use --systemd`);
-  const { agentUnit, agentPrintout, AGENT_UNIT, AGENT_ENABLE_COMMAND } = await import('../../schedule/agent-unit.js');
+  const { agentUnit, agentPrintout, AGENT_UNIT, AGENT_ENABLE_COMMAND } = await import('../../adapters/schedule/agent-unit.js');
   const command = [process.execPath, realpathSync(process.argv[1]!), 'agent', '-c', config.sourcePath];
   const unit = agentUnit(command, { writablePaths: writablePaths(config, ROOT_CACHE_DIR, await nginxPidFile(config)) });
   if (args.write !== undefined) {

@@ -5,13 +5,14 @@
  * shows as StoreUnavailableError instead of a hang.
  */
 import { Etcd3, type IOptions } from 'etcd3';
-import type { Fleet } from '../config/types.js';
-import { UsageError } from '../lib/errors.js';
-import { fsReason } from '../lib/fs-reason.js';
-import { readRegularFile } from '../lib/read-regular.js';
-import { rememberSecret } from '../lib/secrets.js';
+import type { Fleet } from '../../model/types.js';
+import { UsageError } from '../../lib/errors.js';
+import { fsReason } from '../../lib/fs-reason.js';
+import { readRegularFile } from '../../lib/read-regular.js';
+import { rememberSecret } from '../../lib/secrets.js';
 import { certsPrefix, ELECTION } from './layout.js';
-import { type Campaign, type FleetStore, type Leadership, type Snapshot, StoreUnavailableError, type WatchHandlers } from './store.js';
+import { type Campaign, type FleetStore, type Leadership, type Snapshot, type WatchHandlers } from './store.js';
+import { StoreUnavailableError } from '../../lib/errors.js';
 
 const CALL_DEADLINE_MS = 5000;
 

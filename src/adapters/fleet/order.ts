@@ -6,7 +6,7 @@
  * instead of ordering again. A marker without a result is waited on for
  * fleet.order-grace seconds (its certbot may still be running), then ordered anew.
  */
-import type { Sealed } from './crypto.js';
+import type { Sealed } from '../../lib/seal.js';
 
 export interface OrderMarker {
   node: string;

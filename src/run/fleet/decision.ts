@@ -6,10 +6,10 @@
  * to etcd without the fleet key could otherwise make the leader order at
  * will): the decision then rests on what this node has installed.
  */
-import type { Certificate, RenewBefore } from '../config/types.js';
-import { type Decision, decide } from '../lifecycle/decide.js';
-import { type Inspection, inspectPem } from '../lifecycle/inspect.js';
-import { type CertRecord, verifyRecord } from './record.js';
+import type { Certificate, RenewBefore } from '../../model/types.js';
+import { type Decision, decide } from '../../adapters/renewal/decide.js';
+import { type Inspection, inspectPem } from '../../leaves/x509.js';
+import { type CertRecord, verifyRecord } from '../../adapters/fleet/record.js';
 
 export interface FleetDecision {
   decision: Decision;

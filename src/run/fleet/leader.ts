@@ -8,30 +8,29 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { classify } from '../certbot/outcome.js';
-import type { CertbotResult } from '../certbot/run.js';
-import { secretsIni } from '../certbot/secrets-file.js';
-import type { Certificate, Config } from '../config/types.js';
-import { inspectPem, lineageDir } from '../lifecycle/inspect.js';
-import { stablePaths } from '../lifecycle/paths.js';
-import { type AccountRecord, materializeAccount } from './account.js';
-import { type FleetCommands, fleetCertonlyArgs } from './argv.js';
-import { open } from './crypto.js';
+import { classify } from '../../adapters/certbot/outcome.js';
+import type { CertbotResult } from '../../adapters/certbot/run.js';
+import { secretsIni } from '../../adapters/certbot/secrets-file.js';
+import type { Certificate, Config } from '../../model/types.js';
+import { LostLeadershipError } from '../../lib/errors.js';
+import { lineageDir } from '../../leaves/certbot-layout.js';
+import { inspectPem } from '../../leaves/x509.js';
+import { stablePaths } from '../../model/paths.js';
+import { type AccountRecord, materializeAccount } from '../../adapters/fleet/account.js';
+import { type FleetCommands, fleetCertonlyArgs } from '../../adapters/certbot/fleet-argv.js';
+import { open } from '../../lib/seal.js';
 import { fleetDecision } from './decision.js';
 import { installedSerial } from './install.js';
-import { certKey, keyAad, orderKey } from './layout.js';
-import { type OrderMarker, orderState, parseOrder } from './order.js';
-import { makeRecord, verifyRecord } from './record.js';
-import type { FleetStore, Leadership } from './store.js';
+import { certKey, keyAad, orderKey } from '../../adapters/fleet/layout.js';
+import { type OrderMarker, orderState, parseOrder } from '../../adapters/fleet/order.js';
+import { makeRecord, verifyRecord } from '../../adapters/fleet/record.js';
+import type { FleetStore, Leadership } from '../../adapters/fleet/store.js';
 
 /** At least twice a day, whatever is due. */
 export const MAX_SLEEP_MS = 12 * 3600_000;
 /** After a failed order, the next attempt. */
 export const RETRY_AFTER_FAILURE_MS = 3600_000;
 
-export class LostLeadershipError extends Error {
-  override name = 'LostLeadershipError';
-}
 
 export interface LeaderDeps {
   certbot(config: Config, args: string[], secrets: string | null): Promise<CertbotResult>;
@@ -105,11 +104,13 @@ async function orderOne(ctx: LeaderContext, deps: LeaderDeps, cert: Certificate,
   deps.log(`ordering ${cert.name} (${action}: ${reason})`);
   const args = fleetCertonlyArgs(ctx.config, cert, ctx.commands, { accountId: ctx.account.id, forceRenewal: action === 'renew' });
   const result = await deps.certbot(ctx.config, args, secretsIni(ctx.config));
-  const outcome = result.killedBy
-    ? { kind: 'failed' as const, reason: `certbot was stopped by ${result.killedBy}` }
-    : result.spawnError
-      ? { kind: 'failed' as const, reason: `cannot run certbot: ${result.spawnError}` }
-      : classify(result.exitCode, result.output, result.exitCode === 0 ? '' : deps.logTail(ctx.config));
+  const stoppedBy = result.signal ?? (result.canceled ? 'SIGTERM' : null);
+  const outcome =
+    result.startError !== null
+      ? { kind: 'failed' as const, reason: `cannot run certbot: ${result.startError}` }
+      : stoppedBy !== null
+        ? { kind: 'failed' as const, reason: `certbot was stopped by ${stoppedBy}` }
+        : classify(result.exitCode ?? 1, result.output, result.exitCode === 0 ? '' : deps.logTail(ctx.config));
   const after = parseOrder(await ctx.store.get(key));
   if (after?.result && after.node === fleet.node) return publishResult(ctx, deps, cert, after, version, 'this order');
   if (outcome.kind === 'failed') {

@@ -2,10 +2,10 @@ import { request } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bins, runBin } from '../support/cli.js';
-import { startNginx, type RunningNginx } from '../support/nginx.js';
-import { makeTempDir, removeTempDir } from '../support/tmp.js';
-import { freePort, requireTools } from '../support/tools.js';
+import { bins, runBin } from '../../../lab/cli.js';
+import { startNginx, type RunningNginx } from '../../../lab/nginx.js';
+import { makeTempDir, removeTempDir } from '../../../lab/tmp.js';
+import { freePort, requireTools } from '../../../lab/tools.js';
 
 const { ok } = requireTools(['nginx'], 'the fleet challenge location served by a real nginx');
 const THUMB = 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs';
@@ -59,8 +59,8 @@ describe.skipIf(!ok)('fleet mode: nginx answers HTTP-01 itself', () => {
   });
 
   it('the HTTP-01 preflight asks for a random token and expects TOKEN.THUMBPRINT back, writing nothing', async () => {
-    const { parseConfig } = await import('../../src/config/load.js');
-    const { probeCertificates } = await import('../../src/preflight/http01.js');
+    const { parseConfig } = await import('../../../src/model/load.js');
+    const { probeCertificates } = await import('../../../src/adapters/probe/http01.js');
     const text = `webroot: ${dir}/no-such-webroot\ncertificates:\n  - domains: [a.test]\nfleet:\n  etcd:\n    endpoints: [http://127.0.0.1:2379]\n  prefix: /p\n  key-file: /k\n  account-thumbprint: ${THUMB}\n`;
     const config = parseConfig(text, join(dir!, 'p.yaml'));
     const opts = { port, resolve: new Map([['a.test', '127.0.0.1']]) };

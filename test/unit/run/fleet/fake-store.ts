@@ -1,5 +1,5 @@
 /** An in-memory FleetStore for fast unit tests of the agent's logic (the real one is tested against etcd). */
-import type { Campaign, FleetStore, Leadership, Snapshot, WatchHandlers } from '../../src/fleet/store.js';
+import type { Campaign, FleetStore, Leadership, Snapshot, WatchHandlers } from '../../../../src/adapters/fleet/store.js';
 
 export class MemoryStore implements FleetStore {
   readonly data = new Map<string, string>();

@@ -4,13 +4,13 @@
  * rule says of it), orders in progress, and each node's installed serials.
  * Built from a store read (gather) and rendered by pure functions.
  */
-import type { Config } from '../config/types.js';
-import { inspectPem } from '../lifecycle/inspect.js';
+import type { Config } from '../../model/types.js';
+import { inspectPem } from '../../leaves/x509.js';
 import { installedSerial } from './install.js';
-import { nodesPrefix } from './layout.js';
+import { nodesPrefix } from '../../adapters/fleet/layout.js';
 import { type NodeStatus, parseNodeStatus } from './node-status.js';
-import { parseOrder } from './order.js';
-import type { FleetStore } from './store.js';
+import { parseOrder } from '../../adapters/fleet/order.js';
+import type { FleetStore } from '../../adapters/fleet/store.js';
 
 export interface FleetCertView {
   name: string;

@@ -6,11 +6,11 @@
  * reported and never installed, the previous certificate stays. One nginx
  * reload per batch, with the single-host safe reload (nginx -t first).
  */
-import type { Certificate, Config } from '../config/types.js';
-import type { ReloadResult } from '../nginx/reload.js';
+import type { Certificate, Config } from '../../model/types.js';
+import type { ReloadResult } from '../../adapters/nginx/reload.js';
 import { installCertificate, installedSerial } from './install.js';
-import { verifyRecord } from './record.js';
-import type { FleetStore } from './store.js';
+import { verifyRecord } from '../../adapters/fleet/record.js';
+import type { FleetStore } from '../../adapters/fleet/store.js';
 
 export interface CertState {
   serial: string | null;

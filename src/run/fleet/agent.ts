@@ -6,15 +6,16 @@
  * keeps serving what it has, orders nothing, says so once, and carries on by
  * itself when etcd answers again. hup() re-reads the config; stop() resigns.
  */
-import type { Config } from '../config/types.js';
-import type { ReloadResult } from '../nginx/reload.js';
-import { type AccountRecord, parseAccountRecord } from './account.js';
-import type { FleetCommands } from './argv.js';
+import type { Config } from '../../model/types.js';
+import type { ReloadResult } from '../../adapters/nginx/reload.js';
+import { type AccountRecord, parseAccountRecord } from '../../adapters/fleet/account.js';
+import type { FleetCommands } from '../../adapters/certbot/fleet-argv.js';
 import { Installer } from './installer.js';
-import { accountKey, nodeKey } from './layout.js';
-import { type LeaderContext, type LeaderDeps, leaderRound, LostLeadershipError } from './leader.js';
+import { accountKey, nodeKey } from '../../adapters/fleet/layout.js';
+import { type LeaderContext, type LeaderDeps, leaderRound } from './leader.js';
+import { LostLeadershipError, StoreUnavailableError } from '../../lib/errors.js';
 import { nodeStatus } from './node-status.js';
-import { type FleetStore, StoreUnavailableError } from './store.js';
+import type { FleetStore } from '../../adapters/fleet/store.js';
 
 export interface AgentDeps {
   loadConfig(): Promise<Config>;

@@ -2,20 +2,21 @@ import { randomBytes, generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load.js';
-import type { Config } from '../../src/config/types.js';
-import { makeAccountRecord } from '../../src/fleet/account.js';
-import { Agent } from '../../src/fleet/agent.js';
-import { fleetCommands } from '../../src/fleet/argv.js';
-import { openEtcdStore } from '../../src/fleet/etcd-store.js';
-import { accountKey, certKey } from '../../src/fleet/layout.js';
-import { makeRecord } from '../../src/fleet/record.js';
-import { jwkThumbprint } from '../../src/fleet/thumbprint.js';
-import { opensslSelfSign } from '../../src/lifecycle/bootstrap.js';
-import { pendingReload } from '../../src/lifecycle/pending-reload.js';
-import { startEtcd, type RunningEtcd } from '../support/etcd.js';
-import { makeTempDir, removeTempDir } from '../support/tmp.js';
-import { isProcessAlive, waitFor } from '../support/tools.js';
+import { parseConfig } from '../../../src/model/load.js';
+import type { Config } from '../../../src/model/types.js';
+import { makeAccountRecord } from '../../../src/adapters/fleet/account.js';
+import { Agent } from '../../../src/run/fleet/agent.js';
+import { fleetCommands } from '../../../src/adapters/certbot/fleet-argv.js';
+import { openEtcdStore } from '../../../src/adapters/fleet/etcd-store.js';
+import { accountKey, certKey } from '../../../src/adapters/fleet/layout.js';
+import { makeRecord } from '../../../src/adapters/fleet/record.js';
+import { jwkThumbprint } from '../../../src/leaves/jwk-thumbprint.js';
+import { opensslSelfSign } from '../../../src/adapters/store/bootstrap.js';
+import { pendingReload } from '../../../src/adapters/store/pending-reload.js';
+import { startEtcd, type RunningEtcd } from '../../../lab/etcd.js';
+import { processResult } from '../../../lab/process-result.js';
+import { makeTempDir, removeTempDir } from '../../../lab/tmp.js';
+import { isProcessAlive, waitFor } from '../../../lab/tools.js';
 
 let etcd: RunningEtcd;
 let dir: string;
@@ -62,7 +63,7 @@ describe('agent against a real etcd that goes away and comes back', () => {
       commands: fleetCommands('/n', '/s', '/c'),
       certbot: async () => {
         certbotRuns++;
-        return { exitCode: 1, output: 'no', seconds: 0, spawnError: null, killedBy: null };
+        return processResult(1, 'no');
       },
       logTail: () => '',
       reload: async (c) => {

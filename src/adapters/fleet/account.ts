@@ -6,11 +6,11 @@
  */
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
-import { DEFAULT_CONFIG_DIR } from '../lifecycle/inspect.js';
-import { writeFileAtomic } from '../lib/atomic-write.js';
-import { open, type Sealed, seal } from './crypto.js';
+import { DEFAULT_CONFIG_DIR } from '../../leaves/certbot-layout.js';
+import { writeFileAtomic } from '../../lib/atomic-write.js';
+import { open, type Sealed, seal } from '../../lib/seal.js';
 import { ACCOUNT_AAD } from './layout.js';
-import { jwkThumbprint } from './thumbprint.js';
+import { jwkThumbprint } from '../../leaves/jwk-thumbprint.js';
 
 export interface AccountRecord {
   thumbprint: string;

@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bins, runBin } from '../support/cli.js';
-import { makeTempDir, removeTempDir } from '../support/tmp.js';
+import { bins, runBin } from '../../../lab/cli.js';
+import { makeTempDir, removeTempDir } from '../../../lab/tmp.js';
 
 const THUMB = 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs';
 let dir: string;

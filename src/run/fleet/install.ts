@@ -7,10 +7,10 @@
  */
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { Certificate, Config } from '../config/types.js';
-import { deployCertificate, type Say } from '../deploy/steps.js';
-import { markReloadPending } from '../lifecycle/pending-reload.js';
-import { stablePaths } from '../lifecycle/paths.js';
+import type { Certificate, Config } from '../../model/types.js';
+import { deployCertificate, type Say } from '../deploy-steps.js';
+import { markReloadPending } from '../../adapters/store/pending-reload.js';
+import { stablePaths } from '../../model/paths.js';
 
 const DIR_PREFIX = 'fleet-';
 

@@ -2,18 +2,20 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CertbotResult } from '../../src/certbot/run.js';
-import { parseConfig } from '../../src/config/load.js';
-import type { Config } from '../../src/config/types.js';
-import { makeAccountRecord } from '../../src/fleet/account.js';
-import { fleetCommands } from '../../src/fleet/argv.js';
-import { seal } from '../../src/fleet/crypto.js';
-import { certKey, keyAad, orderKey } from '../../src/fleet/layout.js';
-import { type LeaderContext, leaderRound, LostLeadershipError } from '../../src/fleet/leader.js';
-import { makeRecord, type CertRecord } from '../../src/fleet/record.js';
-import { jwkThumbprint } from '../../src/fleet/thumbprint.js';
-import { opensslSelfSign } from '../../src/lifecycle/bootstrap.js';
-import { makeTempDir, removeTempDir } from '../support/tmp.js';
+import type { CertbotResult } from '../../../../src/adapters/certbot/run.js';
+import { parseConfig } from '../../../../src/model/load.js';
+import type { Config } from '../../../../src/model/types.js';
+import { makeAccountRecord } from '../../../../src/adapters/fleet/account.js';
+import { fleetCommands } from '../../../../src/adapters/certbot/fleet-argv.js';
+import { seal } from '../../../../src/lib/seal.js';
+import { certKey, keyAad, orderKey } from '../../../../src/adapters/fleet/layout.js';
+import { type LeaderContext, leaderRound } from '../../../../src/run/fleet/leader.js';
+import { LostLeadershipError } from '../../../../src/lib/errors.js';
+import { makeRecord, type CertRecord } from '../../../../src/adapters/fleet/record.js';
+import { jwkThumbprint } from '../../../../src/leaves/jwk-thumbprint.js';
+import { makeCertificate } from '../../../../lab/certificates.js';
+import { processResult } from '../../../../lab/process-result.js';
+import { makeTempDir, removeTempDir } from '../../../../lab/tmp.js';
 import { MemoryStore } from './fake-store.js';
 
 const P = '/t';
@@ -28,11 +30,10 @@ beforeAll(async () => {
     `config-dir: ${dir}/le\ncerts-dir: ${dir}/certs\nserver: https://ca.example/dir\ncertificates:\n  - domains: [a.example]\nfleet:\n  etcd:\n    endpoints: [http://127.0.0.1:1]\n  prefix: ${P}\n  node: n1\n  key-file: /k\n  order-grace: 60\n`,
     join(dir, 'site.yaml'),
   );
+  const now = Date.now();
   for (let i = 0; i < 2; i++) {
-    const d = join(dir, `pem${i}`);
-    mkdirSync(d);
-    await opensslSelfSign(d, ['a.example'], 90);
-    pems.push({ fullchain: readFileSync(join(d, 'fullchain.pem'), 'utf8'), privkey: readFileSync(join(d, 'privkey.pem'), 'utf8') });
+    const { cert, key: privkey } = makeCertificate({ domains: ['a.example'], notBefore: new Date(now - 3600_000), notAfter: new Date(now + 90 * 86400_000) });
+    pems.push({ fullchain: cert, privkey });
   }
 });
 afterAll(() => removeTempDir(dir));
@@ -54,7 +55,7 @@ async function setup(opts: { certbot?: (args: string[]) => void } = {}) {
     certbot: async (_c: Config, args: string[]): Promise<CertbotResult> => {
       calls.push(args);
       opts.certbot?.(args);
-      return { exitCode: 0, output: '', seconds: 1, spawnError: null, killedBy: null };
+      return processResult(0, '');
     },
     logTail: () => '',
     now: () => new Date(),

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../../src/model/load.js';
 
 const base = 'certificates:\n  - domains: [a.example]\n';
 const fleet = (extra: string) => `${base}fleet:\n  etcd:\n    endpoints: [http://127.0.0.1:2379]\n  prefix: /cw/prod\n  key-file: /etc/cw/fleet.key\n${extra}`;

@@ -6,9 +6,9 @@
  * hands the new certificate to the agent through etcd. DNS-01 certificates
  * keep their own hooks.
  */
-import { certonlyArgs, directoryArgs } from '../certbot/args.js';
-import type { Certificate, Config } from '../config/types.js';
-import { shellQuote } from '../lib/shell-quote.js';
+import { certonlyArgs, directoryArgs } from './args.js';
+import type { Certificate, Config } from '../../model/types.js';
+import { shellQuote } from '../../leaves/shell-quote.js';
 
 export interface FleetCommands {
   /** The shell command of `cert-wrap fleet auth-hook -c CONFIG`. */

@@ -52,8 +52,3 @@ export interface FleetStore {
   putWithSession(key: string, value: string, ttlSeconds: number): Promise<void>;
   close(): Promise<void>;
 }
-
-/** etcd could not be reached or has no quorum. */
-export class StoreUnavailableError extends Error {
-  override name = 'StoreUnavailableError';
-}

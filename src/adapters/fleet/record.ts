@@ -5,9 +5,9 @@
  * `verifyRecord` is what every agent checks before it installs anything.
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import type { Certificate } from '../config/types.js';
-import { inspectPem } from '../lifecycle/inspect.js';
-import { open, type Sealed, seal } from './crypto.js';
+import type { Certificate } from '../../model/types.js';
+import { inspectPem } from '../../leaves/x509.js';
+import { open, type Sealed, seal } from '../../lib/seal.js';
 import { keyAad } from './layout.js';
 
 export interface CertRecord {

@@ -4,11 +4,11 @@
  * size, never blocking); errors name the config path and the file, never the
  * content.
  */
-import type { Fleet } from '../config/types.js';
-import { UsageError } from '../lib/errors.js';
-import { fsReason } from '../lib/fs-reason.js';
-import { NotRegularFileError, readRegularFile } from '../lib/read-regular.js';
-import { FLEET_KEY_BYTES } from './crypto.js';
+import type { Fleet } from '../../model/types.js';
+import { UsageError } from '../../lib/errors.js';
+import { fsReason } from '../../lib/fs-reason.js';
+import { NotRegularFileError, readRegularFile } from '../../lib/read-regular.js';
+import { FLEET_KEY_BYTES } from '../../lib/seal.js';
 
 export function readFleetKey(fleet: Fleet): Buffer {
   const where = `fleet.key-file: ${JSON.stringify(fleet.keyFile)}`;
