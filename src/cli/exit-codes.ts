@@ -3,7 +3,7 @@
  * section documents them:
  *   0 success; 1 a failure while working; 2 invalid config, usage or a check
  *   before running failed (nothing started, locked or written); 3 another run
- *   holds the lock; 130, 143 interrupted by SIGINT, SIGTERM (signalExitCode).
+ *   holds the lock; 4 `status` of a fleet: etcd unavailable; 130, 143 interrupted by SIGINT, SIGTERM (signalExitCode).
  * An error of a class not in the table is unexpected: exit 1.
  */
 import {
@@ -24,6 +24,8 @@ export const EXIT = {
   failed: 1,
   usage: 2,
   locked: 3,
+  /** `status` of a fleet config: the fleet store (etcd) is unavailable. */
+  storeUnavailable: 4,
   sigint: signalExitCode('SIGINT'),
   sigterm: signalExitCode('SIGTERM'),
 } as const;
@@ -31,6 +33,9 @@ export const EXIT = {
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 type ErrorClass = abstract new (...args: never[]) => Error;
+
+/** `status` of a fleet config, by what the fleet view came to. */
+export const FLEET_STATUS_EXIT = { 'store-unavailable': EXIT.storeUnavailable, 'node-errors': EXIT.failed, ok: EXIT.ok } as const;
 
 /** Checked in order: a subclass (TemplateError of UsageError) is covered by its parent's row. */
 export const EXIT_CODE_TABLE: readonly (readonly [ErrorClass, ExitCode])[] = [

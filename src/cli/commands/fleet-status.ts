@@ -1,9 +1,10 @@
 /** `cert-wrap status` for a fleet config: the whole fleet, from any node (exit 4 when the store is unavailable). */
 import type { Config } from '../../model/types.js';
 import { openEtcdStore } from '../../adapters/fleet/etcd-store.js';
-import { fleetExitCode, gatherFleet, renderFleetMetrics, renderFleetText } from '../../run/fleet/fleet-view.js';
+import { fleetHealth, gatherFleet, renderFleetMetrics, renderFleetText } from '../../run/fleet/fleet-view.js';
 import { RuntimeError } from '../../lib/errors.js';
 import { writeOutputFile } from '../../lib/output-file.js';
+import { FLEET_STATUS_EXIT } from '../exit-codes.js';
 
 export async function fleetStatus(config: Config, args: { json: boolean; metrics?: string }): Promise<number> {
   const store = openEtcdStore(config.fleet!);
@@ -21,5 +22,5 @@ export async function fleetStatus(config: Config, args: { json: boolean; metrics
     }
   }
   process.stdout.write(args.json ? `${JSON.stringify(view, null, 2)}\n` : renderFleetText(view));
-  return fleetExitCode(view);
+  return FLEET_STATUS_EXIT[fleetHealth(view)];
 }

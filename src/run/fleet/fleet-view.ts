@@ -64,9 +64,10 @@ function published(text: string | null): FleetCertView['published'] {
 }
 
 /** Exit code of `status` for a fleet: 4 store unavailable; 1 a node reports an error; else 0. */
-export function fleetExitCode(view: FleetView): number {
-  if (!view.store.available) return 4;
-  return view.nodes.some((n) => Object.keys(n.errors).length > 0) ? 1 : 0;
+/** What `status` of a fleet comes to: the store unavailable, a node reporting errors, or all well (exit codes: cli/exit-codes.ts). */
+export function fleetHealth(view: FleetView): 'store-unavailable' | 'node-errors' | 'ok' {
+  if (!view.store.available) return 'store-unavailable';
+  return view.nodes.some((n) => Object.keys(n.errors).length > 0) ? 'node-errors' : 'ok';
 }
 
 const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
