@@ -15,6 +15,7 @@ import {
   PreflightError,
   ProbeSetupError,
   RuntimeError,
+  StoreUnavailableError,
   UsageError,
 } from '../lib/errors.js';
 import { signalExitCode } from '../lib/interrupt.js';
@@ -24,7 +25,7 @@ export const EXIT = {
   failed: 1,
   usage: 2,
   locked: 3,
-  /** `status` of a fleet config: the fleet store (etcd) is unavailable. */
+  /** Fleet mode: the fleet store (etcd) is unavailable (`status`, `fleet init`, the fleet hooks). */
   storeUnavailable: 4,
   sigint: signalExitCode('SIGINT'),
   sigterm: signalExitCode('SIGTERM'),
@@ -33,9 +34,6 @@ export const EXIT = {
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 type ErrorClass = abstract new (...args: never[]) => Error;
-
-/** `status` of a fleet config, by what the fleet view came to. */
-export const FLEET_STATUS_EXIT = { 'store-unavailable': EXIT.storeUnavailable, 'node-errors': EXIT.failed, ok: EXIT.ok } as const;
 
 /** Checked in order: a subclass (TemplateError of UsageError) is covered by its parent's row. */
 export const EXIT_CODE_TABLE: readonly (readonly [ErrorClass, ExitCode])[] = [
@@ -47,6 +45,7 @@ export const EXIT_CODE_TABLE: readonly (readonly [ErrorClass, ExitCode])[] = [
   [CannotReloadError, EXIT.usage],
   [LockSetupError, EXIT.usage],
   [LockTimeoutError, EXIT.locked],
+  [StoreUnavailableError, EXIT.storeUnavailable],
   [RuntimeError, EXIT.failed],
 ];
 

@@ -4,7 +4,9 @@ import { openEtcdStore } from '../../adapters/fleet/etcd-store.js';
 import { fleetHealth, gatherFleet, renderFleetMetrics, renderFleetText } from '../../run/fleet/fleet-view.js';
 import { RuntimeError } from '../../lib/errors.js';
 import { writeOutputFile } from '../../lib/output-file.js';
-import { FLEET_STATUS_EXIT } from '../exit-codes.js';
+
+/** The exit code by what the fleet view came to (the rows of cli/exit-codes.ts: 4 is EXIT.storeUnavailable). */
+const FLEET_STATUS_EXIT = { 'store-unavailable': 4, 'node-errors': 1, ok: 0 } as const;
 
 export async function fleetStatus(config: Config, args: { json: boolean; metrics?: string }): Promise<number> {
   const store = openEtcdStore(config.fleet!);
