@@ -182,6 +182,8 @@ export class Agent {
       return;
     }
     this.deps.log(error === null ? 'store available again' : `store unavailable: ${error}; serving what is installed, ordering nothing`);
+    // Back: read everything again rather than trust a watch that was reconnecting meanwhile.
+    if (error === null && this.storeError !== null) void this.installer.resync();
     this.storeError = error;
   }
 

@@ -12,7 +12,7 @@ import { classify } from '../certbot/outcome.js';
 import type { CertbotResult } from '../certbot/run.js';
 import { secretsIni } from '../certbot/secrets-file.js';
 import type { Certificate, Config } from '../config/types.js';
-import { lineageDir } from '../lifecycle/inspect.js';
+import { inspectPem, lineageDir } from '../lifecycle/inspect.js';
 import { stablePaths } from '../lifecycle/paths.js';
 import { type AccountRecord, materializeAccount } from './account.js';
 import { type FleetCommands, fleetCertonlyArgs } from './argv.js';
@@ -123,6 +123,12 @@ async function orderOne(ctx: LeaderContext, deps: LeaderDeps, cert: Certificate,
     deps.log(`order failed ${cert.name}: certbot succeeded but its lineage cannot be read`);
     return false;
   }
+  // Nothing new (e.g. certbot saved the new certificate under another lineage name): never loop on ordering.
+  if (replaces !== null && serialOf(lineage.fullchain) === replaces) {
+    deps.log(`order failed ${cert.name}: certbot's lineage still holds the published certificate (serial ${replaces}); retrying later`);
+    await ctx.store.putIfLeader(ctx.leadership, {}, [key]);
+    return false;
+  }
   return publish(ctx, deps, cert, lineage, version, 'certbot\'s lineage');
 }
 
@@ -152,6 +158,14 @@ async function publish(ctx: LeaderContext, deps: LeaderDeps, cert: Certificate, 
   if (!ok) throw new LostLeadershipError(`not published ${cert.name} serial ${record.serial}: this agent is no longer the leader`);
   deps.log(`published ${cert.name} serial ${record.serial} version ${record.version} (from ${what})`);
   return true;
+}
+
+function serialOf(pem: string): string | null {
+  try {
+    return inspectPem(pem, 'lineage').serial;
+  } catch {
+    return null;
+  }
 }
 
 function readLineage(config: Config, cert: Certificate): { fullchain: string; privkey: string } | null {

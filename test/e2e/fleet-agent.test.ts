@@ -59,6 +59,8 @@ describe.skipIf(!ok || !haveEtcd)('cert-wrap agent: one fleet node against real 
     await started.stopAll(nginx, pebble, dir);
   });
 
+  let extra: { domains: string[] }[] = [];
+  let thumb = '';
   const configObject = (thumbprint?: string) => {
     const dirs = certbotDirs(dir!);
     return {
@@ -67,7 +69,7 @@ describe.skipIf(!ok || !haveEtcd)('cert-wrap agent: one fleet node against real 
       'work-dir': dirs.workDir,
       'logs-dir': dirs.logsDir,
       'certs-dir': path.join(dir!, 'certs'),
-      certificates: [{ domains: ['a.test', 'www.a.test'] }],
+      certificates: [{ domains: ['a.test', 'www.a.test'] }, ...extra],
       nginx: { listen: ['127.0.0.1:80'], 'pid-file': nginx!.pidFile, binary: nginx!.binary },
       fleet: {
         etcd: { endpoints: [etcd!.endpoint] },
@@ -92,7 +94,8 @@ describe.skipIf(!ok || !haveEtcd)('cert-wrap agent: one fleet node against real 
       expect(again.exitCode).toBe(0);
       expect(again.stdout).toBe(r.stdout);
       expect(again.stderr).toContain('already has an account');
-      await writeFile(site, toYaml(configObject(r.stdout.trim())));
+      thumb = r.stdout.trim();
+      await writeFile(site, toYaml(configObject(thumb)));
       const gen = await runBin(bins.genNginx, ['--output', path.join(dir!, 'generated.conf'), site]);
       expect(gen.exitCode, gen.stderr).toBe(0);
       await nginx!.reload();
@@ -133,6 +136,26 @@ describe.skipIf(!ok || !haveEtcd)('cert-wrap agent: one fleet node against real 
       const view = JSON.parse(s.stdout) as { leader: string; certificates: { name: string; published: { serial: string } }[] };
       expect(view.leader).toBe('n1');
       expect(view.certificates[0]!.published.serial).toBe(cert.serialNumber);
+    },
+    120_000,
+  );
+
+  it(
+    'SIGHUP: the agent re-reads the config and orders the certificate added to it',
+    async () => {
+      extra = [{ domains: ['b.test'] }];
+      await writeFile(site, toYaml(configObject(thumb)));
+      const gen = await runBin(bins.genNginx, ['--output', path.join(dir!, 'generated.conf'), site]);
+      expect(gen.exitCode, gen.stderr).toBe(0);
+      await nginx!.reload();
+      await started.workers(nginx);
+      agent!.kill('SIGHUP');
+      const done = await waitFor(() => /installed b\.test serial/.test(agentLog), 90_000, 200);
+      expect(done, agentLog).toBe(true);
+      expect(agentLog).toMatch(/config re-read: 2 certificate\(s\)/);
+      expect(agentLog).toMatch(/ordering b\.test/);
+      // a.test was not ordered again.
+      expect(agentLog.match(/ordering a\.test/g)).toHaveLength(1);
     },
     120_000,
   );

@@ -49,6 +49,14 @@ describe('fleet commands refuse before starting anything', () => {
     }
   });
 
+  it('obtain, renew and apply refuse a fleet config: the elected agent orders', async () => {
+    for (const argv of [['obtain'], ['renew'], ['apply', '--nginx-conf', '/x.conf']]) {
+      const r = await runBin(bins.certWrap, [...argv, '-c', site]);
+      expect(r.exitCode, argv[0]).toBe(2);
+      expect(r.stderr).toContain('is a fleet config: certificates are ordered by the elected "cert-wrap agent"');
+    }
+  });
+
   it('schedule --systemd writes the agent service with Restart=; --cron is refused', async () => {
     const r = await runBin(bins.certWrap, ['schedule', '-c', site, '--systemd']);
     expect(r.exitCode).toBe(0);

@@ -134,6 +134,21 @@ describe('leader round', () => {
     expect(await store.get(certKey(P, 'a.example'))).toBe(before);
   });
 
+  it('certbot succeeded but its lineage still holds the published certificate: nothing published, not retried at once', async () => {
+    const { store, ctx, deps, calls, logs } = await setup({ certbot: () => writeLineage(pems[0]!) });
+    const old = makeRecord(key, 'a.example', pems[0]!, 4, 'n2', new Date());
+    await store.create(certKey(P, 'a.example'), JSON.stringify(old));
+    const later = Date.now() + 80 * 86_400_000;
+    deps.now = () => new Date(later);
+    const wake = await leaderRound(ctx, deps);
+    expect(calls).toHaveLength(1);
+    expect((JSON.parse((await store.get(certKey(P, 'a.example')))!) as CertRecord).version).toBe(4);
+    expect(logs.join('\n')).toContain("certbot's lineage still holds the published certificate");
+    expect(wake.getTime() - deps.now().getTime()).toBe(3600_000);
+    await leaderRound(ctx, deps);
+    expect(calls).toHaveLength(1);
+  });
+
   it('renews with --force-renewal when due, with the next version', async () => {
     const { store, ctx, deps, calls } = await setup({ certbot: () => writeLineage(pems[1]!) });
     const old = makeRecord(key, 'a.example', pems[0]!, 4, 'n2', new Date());

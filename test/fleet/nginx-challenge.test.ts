@@ -49,7 +49,7 @@ describe.skipIf(!ok)('fleet mode: nginx answers HTTP-01 itself', () => {
   });
 
   it('answers 404 for anything else under the challenge path', async () => {
-    for (const path of ['/.well-known/acme-challenge/', '/.well-known/acme-challenge/a.b', '/.well-known/acme-challenge/a%20b', '/.well-known/acme-challenge/a/b', '/.well-known/acme-challenge/..%2fx']) {
+    for (const path of ['/.well-known/acme-challenge/', '/.well-known/acme-challenge/a.b', '/.well-known/acme-challenge/a%20b', '/.well-known/acme-challenge/a/b', '/.well-known/acme-challenge/a%2eb']) {
       expect((await get(port, path)).status, path).toBe(404);
     }
   });

@@ -74,6 +74,8 @@ export async function agent(args: { config: string }): Promise<number> {
     process.off('SIGHUP', onHup);
     await store.close();
   }
+  // Everything was closed above; should a client library keep a handle open, the process still ends.
+  setTimeout(() => process.exit(process.exitCode ?? 0), 3000).unref();
   return 0;
 }
 

@@ -2,6 +2,7 @@
  * cert-wrap apply: everything is checked first (exit 2, nothing written,
  * locked or started), then apply's steps run under the lock (see apply/run.ts).
  */
+import { refuseInFleet } from './fleet-guard.js';
 import { resolve } from 'node:path';
 import { checkRunningNginx, type RunningNginx } from '../../apply/include-check.js';
 import { type ApplySteps, executeApply, type ObtainResult } from '../../apply/run.js';
@@ -36,6 +37,7 @@ export interface ApplyArgs {
 export async function apply(args: ApplyArgs): Promise<number> {
   await checkOptions(args);
   const config = await loadConfigCached(args.config);
+  refuseInFleet(config, 'apply');
   const serversPath = resolve(args.nginxConf);
   checkBeforeRunning(config, config.certificates);
   checkHooksAndCopies(config, config.certificates);

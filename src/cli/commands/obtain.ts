@@ -5,6 +5,7 @@
  * renewed, and one that is not due is left alone unless --force. Then nginx is
  * reloaded once if anything was issued.
  */
+import { refuseInFleet } from './fleet-guard.js';
 import { realpathSync } from 'node:fs';
 import { deployHookCommand, printable } from '../../certbot/args.js';
 import { loadConfigCached } from '../../config/cached.js';
@@ -33,6 +34,7 @@ export interface ObtainArgs {
 export async function obtain(args: ObtainArgs): Promise<number> {
   await checkOptions(args);
   const config = await loadConfigCached(args.config);
+  refuseInFleet(config, 'obtain');
   const certs = selectCertificates(config, args.cert ?? []);
   const due = { deployHook: ownDeployHook(config), dryRun: args.dryRun, force: args.force };
   if (args.print) {

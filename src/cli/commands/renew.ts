@@ -4,6 +4,7 @@
  * rule says renewal is due, so the decision is the one `status` shows. When
  * nothing is due, no certbot process is started at all.
  */
+import { refuseInFleet } from './fleet-guard.js';
 import { loadConfigCached } from '../../config/cached.js';
 import { InspectionCache } from '../../lifecycle/inspect-cache.js';
 import { statusOf } from '../../lifecycle/status.js';
@@ -37,6 +38,7 @@ export async function renew(args: RenewArgs): Promise<number> {
   checkMetricsTarget(args.metrics, args.config);
   await checkOptions(args);
   const config = await loadConfigCached(args.config);
+  refuseInFleet(config, 'renew');
   const certs = selectCertificates(config, args.cert ?? []);
   const deployHook = ownDeployHook(config);
   checkHooksAndCopies(config, certs);
