@@ -225,7 +225,7 @@ async function main(): Promise<number> {
     return 2;
   }
   for (const name of ['gen-nginx', 'cert-wrap']) {
-    if (!existsSync(path.join(root, 'bin', `${name}.js`)) || !existsSync(path.join(root, 'dist', `${name}.js`))) {
+    if (!existsSync(path.join(root, 'bin', `${name}.js`)) || !existsSync(path.join(root, 'dist', `${name}.cjs`))) {
       process.stderr.write(`demo: ${name} is not built in ${root}: run \`npm run build\` first\n`);
       return 2;
     }

@@ -3,7 +3,8 @@
  * section documents them:
  *   0 success; 1 a failure while working; 2 invalid config, usage or a check
  *   before running failed (nothing started, locked or written); 3 another run
- *   holds the lock; 4 `status` of a fleet: etcd unavailable; 130, 143 interrupted by SIGINT, SIGTERM (signalExitCode).
+ *   holds the lock; 4 fleet mode: etcd unavailable; 130, 143 interrupted by SIGINT, SIGTERM (128 + the signal's
+ *   number, which the run layer returns through lib/interrupt.ts's signalExitCode).
  * An error of a class not in the table is unexpected: exit 1.
  */
 import {
@@ -18,7 +19,6 @@ import {
   StoreUnavailableError,
   UsageError,
 } from '../lib/errors.js';
-import { signalExitCode } from '../lib/interrupt.js';
 
 export const EXIT = {
   ok: 0,
@@ -27,8 +27,8 @@ export const EXIT = {
   locked: 3,
   /** Fleet mode: the fleet store (etcd) is unavailable (`status`, `fleet init`, the fleet hooks). */
   storeUnavailable: 4,
-  sigint: signalExitCode('SIGINT'),
-  sigterm: signalExitCode('SIGTERM'),
+  sigint: 130,
+  sigterm: 143,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

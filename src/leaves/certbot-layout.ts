@@ -8,6 +8,8 @@ import { type CertificateReader, type Inspection, inspectFile } from './x509.js'
 
 export const CERTBOT_DEFAULT_DIRS = { config: '/etc/letsencrypt', work: '/var/lib/letsencrypt', logs: '/var/log/letsencrypt' } as const;
 export const DEFAULT_CONFIG_DIR = CERTBOT_DEFAULT_DIRS.config;
+/** certbot's default ACME directory (Let's Encrypt's production CA). */
+export const CERTBOT_DEFAULT_SERVER = 'https://acme-v02.api.letsencrypt.org/directory';
 
 /** CONFIG-DIR/live: one directory of links per lineage. */
 export function liveDir(configDir: string): string {

@@ -3,7 +3,7 @@
  * ASCII, and every cross-field rule checked. All problems are collected, so a
  * user fixes a file in one pass.
  */
-import { CERTBOT_DEFAULT_DIRS } from '../leaves/certbot-layout.js';
+import { CERTBOT_DEFAULT_DIRS, CERTBOT_DEFAULT_SERVER } from '../leaves/certbot-layout.js';
 import { basename } from 'node:path';
 import { ConfigError, type ConfigIssue, formatPath, type PathPart, showValue } from '../lib/errors.js';
 import { normalizeDomain } from './domain.js';
@@ -79,6 +79,7 @@ export function normalize(raw: RawConfig, sourcePath: string): Config {
     certificates,
     email: raw.email ?? null,
     server: raw.server ?? null,
+    acmeDirectory: raw.server ?? CERTBOT_DEFAULT_SERVER,
     rsaKeySize: raw['rsa-key-size'] ?? null,
     keyType: raw['key-type'] ?? (raw['rsa-key-size'] !== undefined ? 'rsa' : null),
     eab: raw['eab-kid'] !== undefined && raw['eab-hmac-key'] !== undefined ? { kid: raw['eab-kid'], hmacKey: raw['eab-hmac-key'] } : null,

@@ -169,7 +169,10 @@ export interface Config {
   alertBeforeDays: number;
   certificates: Certificate[];
   email: string | null;
+  /** The config's `server`, passed to certbot only when set. */
   server: string | null;
+  /** The ACME directory certbot uses: `server`, else certbot's default (Let's Encrypt). */
+  acmeDirectory: string;
   rsaKeySize: number | null;
   keyType: 'rsa' | 'ecdsa' | null;
   eab: Eab | null;

@@ -16,7 +16,6 @@ import { type HttpGet, httpGet, NetworkError, renewalInfoRequestUrl, renewalInfo
 import { chooseTime, MAX_RETRY_SECONDS, parseRenewalInfo, retrySeconds } from '../adapters/renewal/ari-window.js';
 
 /** certbot's default directory: the CA of a config without `server`. */
-export const DEFAULT_DIRECTORY = 'https://acme-v02.api.letsencrypt.org/directory';
 const ERROR_RETRY_SECONDS = 3600;
 
 export interface AriDeps {
@@ -34,7 +33,7 @@ export interface Asked {
 /** Refreshes what needs refreshing; returns the number of requests made to the CA. */
 export async function refreshAri(config: Config, certs: Asked[], now: Date, deps: AriDeps = real): Promise<number> {
   const state = readState(config.certsDir);
-  const directory = config.server ?? DEFAULT_DIRECTORY;
+  const directory = config.acmeDirectory;
   const answers = new Map<string, AriState>();
   let endpoint: string | null | undefined;
   let down: string | null = null;

@@ -29,7 +29,8 @@ export async function acquireLock(configDir: string, timeoutSeconds: number, onW
   let told = false;
   for (;;) {
     try {
-      const release = await lockfile.lock(configDir, {
+      // The sync form: the same mkdir lock, without starting libuv's thread pool for four calls.
+      const release = lockfile.lockSync(configDir, {
         lockfilePath: target,
         realpath: false,
         stale: 10_000,
@@ -43,7 +44,7 @@ export async function acquireLock(configDir: string, timeoutSeconds: number, onW
       return {
         async release() {
           rmSync(info, { force: true });
-          await release();
+          release();
         },
       };
     } catch (err) {

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { EXIT, EXIT_CODE_TABLE, exitCodeOf, isExpected } from '../../../src/cli/exit-codes.js';
 import { formatError } from '../../../src/cli/run.js';
 import * as errors from '../../../src/lib/errors.js';
+import { signalExitCode } from '../../../src/lib/interrupt.js';
 
 const README = readFileSync(join(import.meta.dirname, '..', '..', '..', 'README.md'), 'utf8');
 
@@ -50,6 +51,7 @@ describe('the error class → exit code table', () => {
     const section = README.slice(README.indexOf('## Exit codes'), README.indexOf('## Development'));
     for (const code of Object.values(EXIT)) expect(section, String(code)).toMatch(new RegExp(`\\|\\s*(?:${code}|[0-9]+, ${code}|${code}, [0-9]+)\\s*\\|`));
     expect(EXIT).toEqual({ ok: 0, failed: 1, usage: 2, locked: 3, storeUnavailable: 4, sigint: 130, sigterm: 143 });
+    expect([signalExitCode('SIGINT'), signalExitCode('SIGTERM')]).toEqual([EXIT.sigint, EXIT.sigterm]);
   });
 
   it('an expected error is said as it is, an unexpected one with the hint', () => {
