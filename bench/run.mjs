@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startAcme } from './lib/acme.mjs';
 import { buildAndSnapshot } from './lib/build.mjs';
+import { fleetRows } from './lib/fleet-rows.mjs';
 import { machineLine } from './lib/machine.mjs';
 import { MEMORY_METHOD, Runner, Stopped } from './lib/measure.mjs';
 import { overhead } from './lib/overhead.mjs';
@@ -93,6 +94,7 @@ async function main() {
   const rows = [];
   rows.push(...(await timed('start-up', () => startup(ctx))));
   rows.push(...(await timed('scale', () => scale(ctx))));
+  rows.push(...(await timed('fleet', () => fleetRows(ctx, root, (stop) => stops.push(stop)))));
 
   const directoryUrl = 'https://127.0.0.1:14000/dir';
   log(`making ${LINEAGES} certbot lineages`);

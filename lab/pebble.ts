@@ -137,7 +137,7 @@ async function makePki(pkiDir: string): Promise<{ ca: string; cert: string; key:
   return { ca: path.join(pkiDir, 'ca.pem'), cert: path.join(pkiDir, 'cert.pem'), key: path.join(pkiDir, 'key.pem') };
 }
 
-interface Child {
+export interface Child {
   pid: number | undefined;
   proc: ChildProcess;
   /** Resolves once the process has exited and been reaped. */
@@ -151,7 +151,7 @@ interface Child {
  * worker even if that is killed before afterAll can run. The handle is
  * unref'd so it never keeps the worker alive by itself.
  */
-function spawnLogged(command: [string, string[]], logFile: string, env: NodeJS.ProcessEnv): Child {
+export function spawnLogged(command: [string, string[]], logFile: string, env: NodeJS.ProcessEnv): Child {
   const [binary, args] = command;
   const setpriv = findTool('setpriv');
   const file = setpriv ?? binary;
@@ -171,11 +171,11 @@ function spawnLogged(command: [string, string[]], logFile: string, env: NodeJS.P
   }
 }
 
-function hasExited(c: Child): boolean {
+export function hasExited(c: Child): boolean {
   return c.pid === undefined || c.proc.exitCode !== null || c.proc.signalCode !== null;
 }
 
-async function stopChild(child: Child): Promise<void> {
+export async function stopChild(child: Child): Promise<void> {
   if (hasExited(child)) {
     await child.exited;
     return;

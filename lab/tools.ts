@@ -19,6 +19,7 @@ const PACKAGE_OF: Record<string, string> = {
   openssl: 'openssl',
   sslscan: 'sslscan',
   curl: 'curl',
+  etcd: 'etcd-server',
 };
 
 const EXTRA_DIRS = ['/usr/sbin', '/sbin'];
@@ -116,6 +117,23 @@ export function requireAcmeEnv(): ToolCheck {
     fixes.push('run the e2e tests as root (e.g. in a container)');
   }
   return enforce('real ACME e2e tests (nginx + certbot + pebble)', missing, problems, fixes);
+}
+
+/**
+ * Everything the fleet tests need: the real ACME tools and root (as requireAcmeEnv)
+ * plus etcd (Debian's etcd-server). Same rule: CI fails, a local run skips loudly.
+ */
+export function requireFleetEnv(): ToolCheck {
+  const tools = ['nginx', 'certbot', 'pebble', 'pebble-challtestsrv', 'openssl', 'etcd'];
+  const missing = tools.filter((n) => findTool(n) === null);
+  const problems = missing.map(notFound);
+  const fixes = missing.length > 0 ? [`install with ${installCommand(missing)}`] : [];
+  if (!isRoot()) {
+    missing.push('root');
+    problems.push('not running as root (pebble validates http-01 challenges on port 80)');
+    fixes.push('run the e2e tests as root (e.g. in a container)');
+  }
+  return enforce('fleet e2e tests (etcd + nginx + certbot + pebble)', missing, problems, fixes);
 }
 
 /**

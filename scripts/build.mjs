@@ -4,7 +4,7 @@
 // two files and compiles little.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -77,11 +77,13 @@ rmSync(next, { recursive: true, force: true });
 // proper-lockfile's graceful-fs patches node:fs when loaded (streams included) to retry on EMFILE: a
 // handful of lock calls does not need it, and every locked run paid for the patching.
 const common = { bundle: true, format: 'cjs', platform: 'node', target: 'node20', legalComments: 'none', logLevel: 'warning', alias: { 'graceful-fs': 'node:fs' } };
+const protoDir = copyEtcdProtos(next);
 await build({
   ...common,
   entryPoints: Object.fromEntries(commands.map((c) => [c, join(root, 'src/cli', `${c}.ts`)])),
   outdir: next,
   outExtension: { '.js': '.cjs' },
+  plugins: [etcdProtoPlugin(protoDir)],
 });
 await build({ ...common, entryPoints: [join(root, 'src/cli/launch.ts')], outfile: join(next, 'launch.cjs') });
 const { KEY_PREFIX } = createRequire(import.meta.url)(join(next, 'launch.cjs'));
@@ -94,6 +96,39 @@ for (const c of commands) {
 }
 makeCodeCaches(next);
 installTree(next, join(root, 'dist'));
+
+/**
+ * The etcd client (fleet mode) reads its gRPC protocol files at run time from
+ * `${__dirname}/../proto/`: the build copies them into dist/ under a name made
+ * from their content (so a rebuild renames a new directory in, never over an old
+ * one), and the bundled client reads them from there (the bundle's __dirname is dist/).
+ */
+function copyEtcdProtos(dist) {
+  const from = join(dirname(createRequire(import.meta.url).resolve('etcd3/package.json')), 'proto');
+  const files = readdirSync(from).filter((f) => f.endsWith('.proto')).sort();
+  const hash = createHash('sha256');
+  for (const f of files) hash.update(f).update(readFileSync(join(from, f)));
+  const name = `etcd3-proto-${hash.digest('hex').slice(0, 12)}`;
+  mkdirSync(join(dist, name), { recursive: true });
+  for (const f of files) writeFileSync(join(dist, name, f), readFileSync(join(from, f)));
+  return name;
+}
+
+function etcdProtoPlugin(protoDir) {
+  const needle = '`${__dirname}/../proto/rpc.proto`';
+  return {
+    name: 'etcd3-proto',
+    setup(b) {
+      b.onLoad({ filter: /[\\/]etcd3[\\/]lib[\\/]connection-pool\.js$/ }, (args) => {
+        const text = readFileSync(args.path, 'utf8');
+        if (!text.includes(needle)) throw new Error(`etcd3's connection-pool.js no longer loads ${needle}: update scripts/build.mjs`);
+        return { contents: text.replace(needle, `require('node:path').join(__dirname, ${JSON.stringify(protoDir)}, 'rpc.proto')`), loader: 'js' };
+      });
+      // bignumber.js (a dependency of the client) writes "\u00b1" in comments that esbuild keeps: the bundle must stay ASCII.
+      b.onLoad({ filter: /[\\/]bignumber\.js[\\/]bignumber\.js$/ }, (args) => ({ contents: readFileSync(args.path, 'utf8').replaceAll('\u00b1', '+-'), loader: 'js' }));
+    },
+  };
+}
 
 /**
  * The code caches: each command runs a few typical commands in a throwaway
@@ -153,7 +188,11 @@ function makeCodeCaches(dist) {
 function installTree(from, to) {
   mkdirSync(to, { recursive: true });
   const fresh = readdirSync(from).sort((a, b) => Number(a !== 'launch.cjs') - Number(b !== 'launch.cjs'));
-  for (const file of fresh) renameSync(join(from, file), join(to, file));
+  for (const file of fresh) {
+    // A directory named by its content (the etcd protocol files) that is already there is the same: keep it.
+    if (existsSync(join(to, file)) && statSync(join(to, file)).isDirectory()) continue;
+    renameSync(join(from, file), join(to, file));
+  }
   for (const old of readdirSync(to)) if (!fresh.includes(old)) rmSync(join(to, old), { recursive: true, force: true });
   rmSync(from, { recursive: true, force: true });
 }

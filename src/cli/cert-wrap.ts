@@ -24,13 +24,16 @@ export async function main(argv: string[]): Promise<number> {
     if (first === undefined) throw new UsageError(`give a command: ${COMMANDS.map((c) => c.name).join(', ')}`);
     return 0;
   }
-  const def = COMMANDS.find((c) => c.name === first);
+  // Two-word commands ("fleet init"): the second word is part of the name.
+  const two = rest[0] !== undefined && COMMANDS.some((c) => c.name === `${first} ${rest[0]}`);
+  const def = COMMANDS.find((c) => c.name === (two ? `${first} ${rest[0]}` : first));
   if (!def) throw unknownCommand(first);
-  if (rest.some(isHelp)) {
+  const argsRest = two ? rest.slice(1) : rest;
+  if (argsRest.some(isHelp)) {
     await showHelp(def);
     return 0;
   }
-  return def.main(rest);
+  return def.main(argsRest);
 }
 
 export function unknownCommand(word: string): UsageError {

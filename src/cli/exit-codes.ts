@@ -3,7 +3,7 @@
  * section documents them:
  *   0 success; 1 a failure while working; 2 invalid config, usage or a check
  *   before running failed (nothing started, locked or written); 3 another run
- *   holds the lock; 130, 143 interrupted by SIGINT, SIGTERM (128 + the signal's
+ *   holds the lock; 4 fleet mode: etcd unavailable; 130, 143 interrupted by SIGINT, SIGTERM (128 + the signal's
  *   number, which the run layer returns through lib/interrupt.ts's signalExitCode).
  * An error of a class not in the table is unexpected: exit 1.
  */
@@ -16,6 +16,7 @@ import {
   PreflightError,
   ProbeSetupError,
   RuntimeError,
+  StoreUnavailableError,
   UsageError,
 } from '../lib/errors.js';
 
@@ -24,6 +25,8 @@ export const EXIT = {
   failed: 1,
   usage: 2,
   locked: 3,
+  /** Fleet mode: the fleet store (etcd) is unavailable (`status`, `fleet init`, the fleet hooks). */
+  storeUnavailable: 4,
   sigint: 130,
   sigterm: 143,
 } as const;
@@ -42,6 +45,7 @@ export const EXIT_CODE_TABLE: readonly (readonly [ErrorClass, ExitCode])[] = [
   [CannotReloadError, EXIT.usage],
   [LockSetupError, EXIT.usage],
   [LockTimeoutError, EXIT.locked],
+  [StoreUnavailableError, EXIT.storeUnavailable],
   [RuntimeError, EXIT.failed],
 ];
 

@@ -102,6 +102,16 @@ export class OutputRefusedError extends Error {
   override name = 'OutputRefusedError';
 }
 
+/** Fleet mode: etcd could not be reached or has no quorum. */
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError';
+}
+
+/** Fleet mode: this agent is no longer the leader (its lease ended): it orders and publishes nothing more. */
+export class LostLeadershipError extends Error {
+  override name = 'LostLeadershipError';
+}
+
 /** Show a value in a message: JSON-quoted strings, control characters escaped, secrets hidden, long values cut. */
 export function showValue(value: unknown, max = 80): string {
   if (typeof value === 'symbol') return '(a secret, not shown)';

@@ -7,6 +7,7 @@ import { CERTBOT_DEFAULT_DIRS, CERTBOT_DEFAULT_SERVER } from '../leaves/certbot-
 import { basename } from 'node:path';
 import { ConfigError, type ConfigIssue, formatPath, type PathPart, showValue } from '../lib/errors.js';
 import { normalizeDomain } from './domain.js';
+import { normalizeFleet } from './fleet.js';
 import * as rules from './rules.js';
 import {
   type Certificate,
@@ -64,6 +65,7 @@ export function normalize(raw: RawConfig, sourcePath: string): Config {
 
   const certificates = normalizeCertificates(raw, issues, check, onFailure, raw['tls-profile'] ?? DEFAULTS.tlsProfile);
   const defaultLocation = normalizeLocation(raw, issues, check);
+  const fleet = normalizeFleet(raw.fleet, certificates, issues);
 
   if (issues.length > 0) throw new ConfigError(issues);
   return {
@@ -97,6 +99,7 @@ export function normalize(raw: RawConfig, sourcePath: string): Config {
       version: raw.nginx?.version ?? null,
       httpsDefaultServer: raw.nginx?.['https-default-server'] ?? true,
     },
+    fleet,
   };
 }
 

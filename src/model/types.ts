@@ -62,6 +62,17 @@ export interface RawConfig {
     version?: string;
     'https-default-server'?: boolean;
   };
+  fleet?: RawFleet;
+}
+
+export interface RawFleet {
+  etcd: { endpoints: string[]; ca?: string; cert?: string; key?: string; username?: string; 'password-file'?: string; 'insecure-http'?: boolean };
+  prefix: string;
+  node?: string;
+  'key-file': string;
+  'account-thumbprint'?: string;
+  'lease-ttl'?: number;
+  'order-grace'?: number;
 }
 
 /** One certificate of the normalized model: every default applied, names in ASCII. */
@@ -174,6 +185,28 @@ export interface Config {
   /** Which of the three the config set: only those are passed to certbot, as before. */
   certbotDirsSet: { config: boolean; work: boolean; logs: boolean };
   nginx: NginxSettings;
+  /** null: single-host mode. */
+  fleet: Fleet | null;
+}
+
+/** Fleet mode (src/fleet/): the etcd cluster, this node, the fleet key and account. */
+export interface Fleet {
+  etcd: {
+    endpoints: string[];
+    ca: string | null;
+    cert: string | null;
+    key: string | null;
+    username: string | null;
+    passwordFile: string | null;
+  };
+  /** Without a trailing slash, e.g. "/cert-wrap/prod". */
+  prefix: string;
+  node: string;
+  keyFile: string;
+  /** null until `cert-wrap fleet init` printed it and it was written into the config. */
+  accountThumbprint: string | null;
+  leaseTtl: number;
+  orderGrace: number;
 }
 
 export const DEFAULTS = {
@@ -191,4 +224,6 @@ export const DEFAULTS = {
   hstsMaxAge: 63072000,
   /** The browsers' preload list asks for at least a year. */
   hstsPreloadMinAge: 31536000,
+  fleetLeaseTtl: 10,
+  fleetOrderGrace: 60,
 } as const;

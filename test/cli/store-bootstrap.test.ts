@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -79,5 +79,28 @@ describe('bootstrap: stable certificate paths before and after the first issuanc
     expect(realpathSync(join(dir, 'certs/site/privkey.pem'))).toBe(realpathSync(join(live, 'privkey.pem')));
     expect(() => statSync(join(dir, 'certs/site/self-signed'))).toThrow();
     expect(switchToLineage(config, config.certificates[0]!, live)).toBe(false);
+  });
+
+  it('leaves a fleet node on what its agent installed (fleet-SERIAL), with or without a lineage', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cert-wrap-bootstrap-'));
+    const config = parseConfig(
+      `certs-dir: ${dir}/certs\nconfig-dir: ${dir}/le\ncertificates:\n  - name: site\n    domains: [a.test]\n` +
+        `fleet:\n  etcd:\n    endpoints: [http://127.0.0.1:2379]\n  prefix: /f\n  node: n1\n  key-file: ${dir}/fleet.key\n`,
+      'site.yaml',
+    );
+    const cert = config.certificates[0]!;
+    await bootstrap(config, [cert], deps);
+    const installed = join(dir, 'certs/site/fleet-0A1B');
+    mkdirSync(installed);
+    await opensslSelfSign(installed, ['a.test'], 7);
+    symlinkSync(installed, join(dir, 'certs/site/current.tmp'));
+    renameSync(join(dir, 'certs/site/current.tmp'), join(dir, 'certs/site/current'));
+    const [result] = await bootstrap(config, [cert], deps);
+    expect(result).toMatchObject({ name: 'site', action: 'unchanged', target: installed });
+    expect(readlinkSync(join(dir, 'certs/site/current'))).toBe(installed);
+    // The leader also has certbot's lineage: the agent's install still wins.
+    makeLineage(`${dir}/le`, { name: 'site', domains: ['a.test'], notBefore: new Date(), notAfter: new Date(Date.now() + 90 * 86_400_000) });
+    await bootstrap(config, [cert], deps);
+    expect(readlinkSync(join(dir, 'certs/site/current'))).toBe(installed);
   });
 });

@@ -3,12 +3,15 @@
  * locations, how each value is quoted) is made here; templates only loop and insert.
  */
 import type { Config } from '../../model/types.js';
+import { UsageError } from '../../lib/errors.js';
 import { commentText, nginxQuote } from '../../leaves/nginx-quote.js';
 import { bodyLines } from './body-lines.js';
 import { type DefaultHttpsView, defaultHttpsView, type HttpsView, httpsShared, httpsView } from './https-view.js';
 
 export interface ChallengeView {
   root: string;
+  /** Fleet mode: nginx answers TOKEN.THUMBPRINT itself (no file, no webroot); null: the webroot. */
+  thumbprint: string | null;
 }
 
 export interface LocationView {
@@ -37,6 +40,8 @@ export interface FileView {
   hasHttps: boolean;
   /** The nginx version the HTTPS servers are written for (null without HTTPS servers). */
   nginxVersion: string | null;
+  /** Fleet mode: the challenge is answered by nginx itself. */
+  fleet: boolean;
   servers: ServerView[];
   defaultHttps: DefaultHttpsView | null;
 }
@@ -49,7 +54,7 @@ export function buildView(config: Config, nginxVersion: string | null): FileView
   const hasHttps = config.certificates.some((c) => c.https !== null);
   if (hasHttps && nginxVersion === null) throw new Error('HTTPS servers need the nginx version they are written for');
   const shared = httpsShared(config, nginxVersion ?? '0.0.0');
-  const challenge: ChallengeView = { root: nginxQuote(config.webroot) };
+  const challenge: ChallengeView = { root: nginxQuote(config.webroot), thumbprint: fleetThumbprint(config) };
   const defaultLocation = config.defaultLocation && { uri: config.defaultLocation.uri, body: bodyLines(config.defaultLocation.body) };
   // Socket options (default_server, backlog, ipv6only, ...) may appear once per
   // address:port in all of nginx's config: the first server written out gets them
@@ -80,7 +85,17 @@ export function buildView(config: Config, nginxVersion: string | null): FileView
     webroot: commentText(config.webroot),
     hasHttps,
     nginxVersion: hasHttps ? shared.version : null,
+    fleet: challenge.thumbprint !== null,
     servers,
     defaultHttps: defaultHttpsView(config, shared),
   };
+}
+
+/** A fleet config's thumbprint (checked by the config rules: 43 base64url characters); gen-nginx needs it. */
+function fleetThumbprint(config: Config): string | null {
+  if (config.fleet === null) return null;
+  if (config.fleet.accountThumbprint === null) {
+    throw new UsageError('fleet.account-thumbprint is not set: every node answers HTTP-01 with TOKEN.THUMBPRINT; run "cert-wrap fleet init -c CONFIG" and put the thumbprint it prints into the config');
+  }
+  return config.fleet.accountThumbprint;
 }

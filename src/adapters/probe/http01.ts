@@ -19,6 +19,7 @@ import { isIP, type LookupFunction } from 'node:net';
 import type { Certificate, Config } from '../../model/types.js';
 import { VERSION } from '../../lib/version.js';
 import { challengeUrlPath } from '../../leaves/acme-http01.js';
+import { fleetProbe } from './fleet-probe.js';
 import { type PlacedProbe, placeProbe, removeProbe } from './probe-file.js';
 
 export { type PlacedProbe, placeProbe, ProbeSetupError, removeProbe } from './probe-file.js';
@@ -79,7 +80,8 @@ export async function probeCertificates(config: Config, certs: readonly Certific
   const jobs = probed.flatMap((cert) => cert.domains.map((domain) => ({ cert, domain })));
   const byDomain = new Map<string, ProbeResult>();
   if (jobs.length > 0) {
-    const probe = await placeProbe(config.webroot);
+    // In a fleet, nginx computes the answer: nothing to place or remove.
+    const probe = config.fleet ? fleetProbe(config.fleet) : await placeProbe(config.webroot);
     try {
       const ctx = context(probe, opts);
       const results = await mapLimit(jobs, opts.concurrency ?? DEFAULT_CONCURRENCY, (job) => probeName(job.domain, ctx));

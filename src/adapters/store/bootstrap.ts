@@ -6,7 +6,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import type { Certificate, Config } from '../../model/types.js';
 import { lineageDir } from '../../leaves/certbot-layout.js';
 import { stablePaths } from '../../model/paths.js';
@@ -30,6 +30,17 @@ export interface BootstrapDeps {
   now(): Date;
 }
 
+/** The fleet agent's install (CERTS-DIR/NAME/fleet-SERIAL, with its fullchain) that `current` points at, or null. */
+function fleetInstall(paths: { dir: string; current: string }): string | null {
+  try {
+    const target = readlinkSync(paths.current);
+    const abs = isAbsolute(target) ? target : join(paths.dir, target);
+    return dirname(abs) === paths.dir && /^fleet-[0-9A-Fa-f]+$/.test(basename(abs)) && existsSync(join(abs, 'fullchain.pem')) ? abs : null;
+  } catch {
+    return null;
+  }
+}
+
 export async function bootstrap(config: Config, certs: Certificate[], deps: BootstrapDeps): Promise<BootstrapResult[]> {
   const results: BootstrapResult[] = [];
   for (const cert of certs) {
@@ -37,6 +48,12 @@ export async function bootstrap(config: Config, certs: Certificate[], deps: Boot
     mkdirSync(paths.dir, { recursive: true, mode: 0o755 });
     pointLink(paths.fullchain, 'current/fullchain.pem');
     pointLink(paths.privkey, 'current/privkey.pem');
+    const installed = config.fleet === null ? null : fleetInstall(paths);
+    if (installed !== null) {
+      // A fleet node serves what its agent installed: never put a lineage or a placeholder in its place.
+      results.push({ name: cert.name, action: 'unchanged', target: installed });
+      continue;
+    }
     const live = lineageDir(config.configDir, cert.name);
     if (existsSync(join(live, 'fullchain.pem'))) {
       const changed = pointLink(paths.current, live);

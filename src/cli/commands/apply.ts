@@ -3,6 +3,7 @@
  * locked or started), then apply's steps run under the lock (see run/apply.ts),
  * the last of them the same session as renew.
  */
+import { refuseInFleet } from './fleet-guard.js';
 import { resolve } from 'node:path';
 import { checkRunningNginx } from '../../adapters/nginx/include-check.js';
 import { renderNginx, renderWarnings } from '../../adapters/nginx/render.js';
@@ -27,6 +28,7 @@ export interface ApplyArgs extends SessionArgs {
 export async function apply(args: ApplyArgs): Promise<number> {
   const session = checkSessionArgs(args);
   const config = await loadConfigCached(args.config);
+  refuseInFleet(config, 'apply');
   const serversPath = resolve(args.nginxConf);
   checkBeforeRunning(config, config.certificates);
   checkHooksAndCopies(config, config.certificates);

@@ -5,6 +5,7 @@
  * renewed, and one that is not due is left alone unless --force. Then nginx is
  * reloaded once if anything was issued.
  */
+import { refuseInFleet } from './fleet-guard.js';
 import { printable } from '../../adapters/certbot/args.js';
 import { loadConfigCached } from '../../adapters/store/config-cache.js';
 import { checkBeforeRunning } from '../../run/checks.js';
@@ -34,6 +35,7 @@ export interface ObtainArgs extends SessionArgs {
 export async function obtain(args: ObtainArgs): Promise<number> {
   const session = checkSessionArgs(args);
   const config = await loadConfigCached(args.config);
+  refuseInFleet(config, 'obtain');
   const certs = selectCertificates(config, args.cert ?? []);
   const opts = { deployHook: ownDeployHook(config), dryRun: args.dryRun, force: args.force, reload: args.reload, reloadChecked: true };
   if (args.print) {

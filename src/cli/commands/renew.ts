@@ -4,6 +4,7 @@
  * rule says renewal is due, so the decision is the one `status` shows. When
  * nothing is due, no certbot process is started at all.
  */
+import { refuseInFleet } from './fleet-guard.js';
 import { checkCanReload } from '../../adapters/nginx/can-reload.js';
 import { loadConfigCached } from '../../adapters/store/config-cache.js';
 import { checkBeforeRunning, checkHooksAndCopies } from '../../run/checks.js';
@@ -39,6 +40,7 @@ export async function renew(args: RenewArgs): Promise<number> {
   checkMetricsTarget(args.metrics, args.config);
   const session = checkSessionArgs(args);
   const config = await loadConfigCached(args.config);
+  refuseInFleet(config, 'renew');
   const certs = selectCertificates(config, args.cert ?? []);
   checkHooksAndCopies(config, certs);
   // Before the lock, for what looks due: the checks, and that nginx can be reloaded at the end (exit 2 otherwise).

@@ -30,6 +30,7 @@ export interface ScheduleArgs {
 export async function schedule(args: ScheduleArgs): Promise<number> {
   if (args.write !== undefined) checkUnitDir(args.write);
   const config = await loadConfigCached(args.config);
+  if (config.fleet !== null) return scheduleAgent(config, args);
   // This very cert-wrap, by absolute paths: the launcher's real path, not a symlink such as node_modules/.bin/cert-wrap.
   const command = [process.execPath, realpathSync(process.argv[1]!), 'renew', '-c', config.sourcePath, '--quiet'];
   const slot = slotFromSeed(args.seed ?? hostSeed(config.sourcePath).seed);
@@ -52,6 +53,27 @@ export async function schedule(args: ScheduleArgs): Promise<number> {
     process.stdout.write(systemdPrintout(output));
     process.stderr.write(`cert-wrap: save each unit under the path its marker line names, then: ${ENABLE_COMMAND}\n`);
   }
+  return 0;
+}
+
+/** A fleet config: the agent's service unit (it wakes itself; systemd restarts it). */
+async function scheduleAgent(config: Config, args: ScheduleArgs): Promise<number> {
+  if (!args.systemd) throw new UsageError(`${config.sourceName} is a fleet config: its nodes run "cert-wrap agent" as a service, not from cron; use --systemd`);
+  const { agentUnit, agentPrintout, AGENT_UNIT, AGENT_ENABLE_COMMAND } = await import('../../adapters/schedule/agent-unit.js');
+  const command = [process.execPath, realpathSync(process.argv[1]!), 'agent', '-c', config.sourcePath];
+  const unit = agentUnit(command, { writablePaths: writablePaths(config, ROOT_CACHE_DIR, await nginxPidFile(config)) });
+  if (args.write !== undefined) {
+    const file = join(args.write, AGENT_UNIT);
+    try {
+      writeFileAtomic(file, unit, 0o644);
+    } catch (err) {
+      throw new RuntimeError(`cannot write ${file}: ${fsReason(err)}`);
+    }
+    process.stderr.write(`cert-wrap: wrote ${file}\n  then: ${AGENT_ENABLE_COMMAND}\n`);
+    return 0;
+  }
+  process.stdout.write(args.json ? `${JSON.stringify({ service: unit }, null, 2)}\n` : agentPrintout(unit));
+  if (!args.json) process.stderr.write(`cert-wrap: save the unit under the path its marker line names, then: ${AGENT_ENABLE_COMMAND}\n`);
   return 0;
 }
 

@@ -16,6 +16,7 @@ export async function status(args: StatusArgs): Promise<number> {
   if (args.warning !== undefined || args.critical !== undefined) throw new UsageError('--warning and --critical go with --check');
   checkMetricsTarget(args.metrics, args.config);
   const config = await loadConfigCached(args.config);
+  if (config.fleet !== null) return (await import('./fleet-status.js')).fleetStatus(config, args);
   const now = new Date();
   const statuses = renewalStatuses(config, selectCertificates(config, args.cert ?? []), now);
   if (args.metrics) writeMetrics(args.metrics, statuses, config.certsDir, now);

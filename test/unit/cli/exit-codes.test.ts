@@ -9,7 +9,7 @@ import { signalExitCode } from '../../../src/lib/interrupt.js';
 const README = readFileSync(join(import.meta.dirname, '..', '..', '..', 'README.md'), 'utf8');
 
 /** Classes that are caught and worded by their callers, never an exit code of their own. */
-const INTERNAL = ['NetworkError', 'NotRegularFileError', 'OutputRefusedError'];
+const INTERNAL = ['NetworkError', 'NotRegularFileError', 'OutputRefusedError', 'LostLeadershipError'];
 
 describe('the error class → exit code table', () => {
   it.each([
@@ -22,6 +22,7 @@ describe('the error class → exit code table', () => {
     [new errors.CannotReloadError('no master'), 2],
     [new errors.LockSetupError('config-dir not writable'), 2],
     [new errors.LockTimeoutError('held by pid 1'), 3],
+    [new errors.StoreUnavailableError('etcd unavailable'), 4],
     [new errors.RuntimeError('nginx -t failed'), 1],
     [new Error('a bug'), 1],
     ['a thrown string', 1],
@@ -49,7 +50,7 @@ describe('the error class → exit code table', () => {
   it('every exit code of the table is a row of the README', () => {
     const section = README.slice(README.indexOf('## Exit codes'), README.indexOf('## Development'));
     for (const code of Object.values(EXIT)) expect(section, String(code)).toMatch(new RegExp(`\\|\\s*(?:${code}|[0-9]+, ${code}|${code}, [0-9]+)\\s*\\|`));
-    expect(EXIT).toEqual({ ok: 0, failed: 1, usage: 2, locked: 3, sigint: 130, sigterm: 143 });
+    expect(EXIT).toEqual({ ok: 0, failed: 1, usage: 2, locked: 3, storeUnavailable: 4, sigint: 130, sigterm: 143 });
     expect([signalExitCode('SIGINT'), signalExitCode('SIGTERM')]).toEqual([EXIT.sigint, EXIT.sigterm]);
   });
 

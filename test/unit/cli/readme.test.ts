@@ -58,8 +58,12 @@ function check(words: string[]): void {
     parseGenNginxArgs(args);
     return;
   }
-  const [name, ...rest] = args;
-  if (name === undefined || name === '--help' || name === '--version') return;
+  const [first, ...more] = args;
+  if (first === undefined || first === '--help' || first === '--version') return;
+  // Two-word commands ("fleet init").
+  const two = more[0] !== undefined && NAMES.has(`${first} ${more[0]}`);
+  const name = two ? `${first} ${more[0]}` : first;
+  const rest = two ? more.slice(1) : more;
   const def = COMMANDS.find((c) => c.name === name);
   if (def === undefined) throw new Error(`no command ${name}`);
   if (rest.length === 0) return;
