@@ -3,7 +3,8 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Etcd3 } from 'etcd3';
-import { findTool, portFree, startLogged, stopChild, waitFor } from './procs.mjs';
+import { findTool, portFree } from './procs.mjs';
+import { startLogged, stopChild, waitFor } from './fleet-procs.mjs';
 
 export const ETCD_PORTS = [22390, 22391];
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { namesOf } from './configs.mjs';
-import { certbotPython, makeLineages } from './lineages.mjs';
+import { makeLineages } from './lineages.mjs';
 import { findTool } from './procs.mjs';
 
 const DAY = 86_400_000;
@@ -23,11 +23,9 @@ export async function fleetFormats(root, dir) {
 
 /** N certificates (3 names each), as { name, domains, fullchain, privkey }. */
 export function makeCertificates(dir, n, prefix = 'f') {
-  const certbot = findTool('certbot');
-  if (certbot === null) throw new Error('certbot not found (apt-get install -y certbot): its python signs the benchmark certificates');
   const list = Array.from({ length: n }, (_, i) => ({ name: namesOf(prefix, i)[0], domains: namesOf(prefix, i) }));
   const now = Date.now();
-  makeLineages(dir, list, { notBefore: new Date(now - DAY), notAfter: new Date(now + 89 * DAY), webroot: '/var/www', server: 'https://127.0.0.1:14000/dir', python: certbotPython(certbot) });
+  makeLineages(dir, list, { notBefore: new Date(now - DAY), notAfter: new Date(now + 89 * DAY), webroot: '/var/www', server: 'https://127.0.0.1:14000/dir' });
   return list.map((l) => {
     const archive = path.join(dir, 'archive', l.name);
     return { ...l, fullchain: readFileSync(path.join(archive, 'fullchain1.pem'), 'utf8'), privkey: readFileSync(path.join(archive, 'privkey1.pem'), 'utf8') };

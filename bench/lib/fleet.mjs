@@ -9,7 +9,8 @@ import { writeConfig } from './configs.mjs';
 import { startEtcd } from './etcd.mjs';
 import { FLEET_PREFIX, fleetFormats, makeCertificates, makeFleetKey, publishAll, putAccount } from './fleet-seed.mjs';
 import { median } from './measure.mjs';
-import { findTool, hasExited, isAlive, startLogged, stopChild, waitFor } from './procs.mjs';
+import { findTool } from './procs.mjs';
+import { hasExited, isAlive, startLogged, stopChild, waitFor } from './fleet-procs.mjs';
 import { fmtMB } from './report.mjs';
 
 const q = (v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
