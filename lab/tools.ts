@@ -107,16 +107,7 @@ export function requireTools(names: string[], what = 'real-nginx tests'): ToolCh
  * port 80). 'root' appears in `missing` when not running as root.
  */
 export function requireAcmeEnv(): ToolCheck {
-  const tools = ['nginx', 'certbot', 'pebble', 'pebble-challtestsrv', 'openssl'];
-  const missing = tools.filter((n) => findTool(n) === null);
-  const problems = missing.map(notFound);
-  const fixes = missing.length > 0 ? [`install with ${installCommand(missing)}`] : [];
-  if (!isRoot()) {
-    missing.push('root');
-    problems.push('not running as root (pebble validates http-01 challenges on port 80)');
-    fixes.push('run the e2e tests as root (e.g. in a container)');
-  }
-  return enforce('real ACME e2e tests (nginx + certbot + pebble)', missing, problems, fixes);
+  return requireRealRun(['nginx', 'certbot', 'pebble', 'pebble-challtestsrv', 'openssl'], 'real ACME e2e tests (nginx + certbot + pebble)');
 }
 
 /**
@@ -124,7 +115,11 @@ export function requireAcmeEnv(): ToolCheck {
  * plus etcd (Debian's etcd-server). Same rule: CI fails, a local run skips loudly.
  */
 export function requireFleetEnv(): ToolCheck {
-  const tools = ['nginx', 'certbot', 'pebble', 'pebble-challtestsrv', 'openssl', 'etcd'];
+  return requireRealRun(['nginx', 'certbot', 'pebble', 'pebble-challtestsrv', 'openssl', 'etcd'], 'fleet e2e tests (etcd + nginx + certbot + pebble)');
+}
+
+/** These tools, and root: pebble's validator connects to port 80. */
+function requireRealRun(tools: string[], what: string): ToolCheck {
   const missing = tools.filter((n) => findTool(n) === null);
   const problems = missing.map(notFound);
   const fixes = missing.length > 0 ? [`install with ${installCommand(missing)}`] : [];
@@ -133,7 +128,7 @@ export function requireFleetEnv(): ToolCheck {
     problems.push('not running as root (pebble validates http-01 challenges on port 80)');
     fixes.push('run the e2e tests as root (e.g. in a container)');
   }
-  return enforce('fleet e2e tests (etcd + nginx + certbot + pebble)', missing, problems, fixes);
+  return enforce(what, missing, problems, fixes);
 }
 
 /**
