@@ -1,16 +1,23 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // Projects by cost:
 // - unit: in-process tests only (no built command, no nginx, certbot or Pebble): the edit loop, `npm run test:unit`.
 // - cli: tests that run the built commands or the real nginx -t; dist/ is rebuilt first when src/ or templates/ changed.
 // - reliability: stress, fuzz and fault tests; sizes from environment variables, a fixed seed by default.
-// - e2e: real nginx, certbot and Pebble on fixed loopback ports (Pebble's validator
-//   always connects to port 80), so one file at a time.
+// - e2e: real nginx, certbot and Pebble. Pebble validates on port 80, so each worker's lab
+//   binds its own loopback block (lab/loopback.ts): e2e files run side by side with the rest.
+//
+// Workers: the tests mostly wait on real processes (certbot, nginx, etcd, lease timeouts), so
+// more workers than cores; CERT_WRAP_TEST_WORKERS overrides.
 const cacheDir = 'test/setup/cache-dir.ts';
 const builtDist = 'test/setup/built-dist.ts';
 
+const maxWorkers = Number(process.env['CERT_WRAP_TEST_WORKERS'] ?? 0) || Math.max(3, availableParallelism() + 1);
+
 export default defineConfig({
   test: {
+    maxWorkers,
     projects: [
       {
         test: {
@@ -44,7 +51,6 @@ export default defineConfig({
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           globalSetup: [cacheDir, builtDist],
-          fileParallelism: false,
           testTimeout: 180_000,
           hookTimeout: 60_000,
         },

@@ -37,7 +37,7 @@ export function writeConfig(text: string, name = 'site.yaml'): string {
   return file;
 }
 
-/** The environment of a user's shell: without the npm_* variables of an npm that may have started the tests. */
+/** The environment of a user's shell: without the npm_* variables of an npm that may have started the tests, nor vitest's (VITEST_POOL_ID would move the lab's addresses). */
 export function shellEnv(): Record<string, string> {
-  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && !/^npm_/i.test(e[0])));
+  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && !/^(npm_|VITEST)/i.test(e[0])));
 }

@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { expect } from 'vitest';
 import type { CertReport } from '../src/adapters/certbot/obtain.js';
 import type { RunSummary } from '../src/cli/output/summary.js';
+import { LAB_IP } from './loopback.js';
 import type { RunningNginx } from './nginx.js';
 import type { RunningPebble } from './pebble.js';
 import { removeTempDir } from './tmp.js';
@@ -57,7 +58,7 @@ export async function writeServersWithCatchAll(serversConf: string, generatedCon
     [
       '# Anything no generated server claims gets a 404.',
       'server {',
-      '    listen 127.0.0.1:80 default_server;',
+      `    listen ${LAB_IP}:80 default_server;`,
       '    return 404;',
       '}',
       `include ${JSON.stringify(generatedConf)};`,

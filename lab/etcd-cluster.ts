@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Etcd3 } from 'etcd3';
 import { assertPortFree, hasExited, spawnLogged, stopChild, type Child } from './pebble.js';
 import { findTool, waitFor } from './tools.js';
+import { LAB_IP } from './loopback.js';
 
 export interface EtcdMember {
   name: string;
@@ -44,7 +45,8 @@ export interface StartEtcdOptions {
   peerBase?: number;
 }
 
-const HOST = '127.0.0.1';
+/** The lab's address: members keep fixed ports, and files running at once each have their own address. */
+const HOST = LAB_IP;
 
 /** etcd's argv for one member of a static loopback cluster. */
 export function etcdArgs(m: { name: string; dataDir: string; clientPort: number; peerPort: number }, initialCluster: string, token: string): string[] {

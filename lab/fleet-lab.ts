@@ -1,8 +1,8 @@
 /**
  * The fleet test lab on one machine: a 3-member etcd cluster, three nginx nodes on
- * 127.0.0.2-4 (ports 80 and 443, each its own prefix, pid file, certs-dir and logs),
- * a round-robin balancer nginx on 127.0.0.1:80, Pebble + challtestsrv (every name ->
- * 127.0.0.1, so the CA validates through the balancer), one cert-wrap config per node
+ * labIp(2..4) (ports 80 and 443, each its own prefix, pid file, certs-dir and logs),
+ * a round-robin balancer nginx on LAB_IP:80, Pebble + challtestsrv (every name ->
+ * LAB_IP, so the CA validates through the balancer), one cert-wrap config per node
  * and its `cert-wrap agent`. stop() stops exactly what was started, in reverse order.
  */
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -12,13 +12,14 @@ import { stringify as toYaml } from 'yaml';
 import { certbotDirs, type CertbotDirs } from './certbot.js';
 import { bins, runBin, type CliResult } from './cli.js';
 import { startEtcdCluster, type EtcdCluster } from './etcd-cluster.js';
+import { LAB_IP, labIp } from './loopback.js';
 import { startNginx, type RunningNginx } from './nginx.js';
 import { assertPortFree, hasExited, spawnLogged, startPebble, stopChild, type Child, type RunningPebble } from './pebble.js';
 import { makeTempDir, removeTempDir } from './tmp.js';
 import { findTool } from './tools.js';
 
 export const FLEET_PREFIX = '/cert-wrap/lab';
-export const BALANCER_IP = '127.0.0.1';
+export const BALANCER_IP = LAB_IP;
 
 export interface LabCert {
   name: string;
@@ -91,7 +92,7 @@ export interface StartLabOptions {
   orderGrace?: number;
 }
 
-const NODE_IPS = ['127.0.0.2', '127.0.0.3', '127.0.0.4'];
+const NODE_IPS = [labIp(2), labIp(3), labIp(4)];
 
 function q(v: string): string {
   return JSON.stringify(v);

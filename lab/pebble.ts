@@ -7,6 +7,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { curlIn, tcpOpenIn, type Netns } from './netns.js';
+import { LAB_IP } from './loopback.js';
 import { findTool, isProcessAlive } from './tools.js';
 
 export interface StartPebbleOptions {
@@ -21,7 +22,7 @@ export interface StartPebbleOptions {
 }
 
 export interface RunningPebble {
-  /** ACME directory URL: https://127.0.0.1:14000/dir */
+  /** ACME directory URL: https://PEBBLE_HOST:14000/dir */
   directoryUrl: string;
   /** Throwaway CA that signed pebble's HTTPS certificate (for REQUESTS_CA_BUNDLE). */
   caBundle: string;
@@ -29,13 +30,14 @@ export interface RunningPebble {
   logs: { pebble: string; challtestsrv: string };
   /** Pids of the processes started: [challtestsrv, pebble]. */
   pids: number[];
-  /** PEM of pebble's current issuing root (GET https://127.0.0.1:15000/roots/0); random per pebble run. */
+  /** PEM of pebble's current issuing root (GET https://PEBBLE_HOST:15000/roots/0); random per pebble run. */
   rootPem(): Promise<string>;
   /** SIGTERM exactly the processes started, wait for them (5 s), then SIGKILL. Idempotent. */
   stop(): Promise<void>;
 }
 
-export const PEBBLE_HOST = '127.0.0.1';
+/** Pebble's and challtestsrv's address on the host (127.0.0.1 inside a network namespace of their own). */
+export const PEBBLE_HOST = LAB_IP;
 export const PEBBLE_ACME_PORT = 14000;
 export const PEBBLE_MGMT_PORT = 15000;
 export const CHALLTESTSRV_DNS_PORT = 8053;
@@ -46,7 +48,7 @@ export const HTTP01_PORT = 80;
 const READY_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 5_000;
 
-/** Throws naming the port when something already listens on 127.0.0.1:port. */
+/** Throws naming the port when something already listens on host:port (PEBBLE_HOST by default). */
 export async function assertPortFree(port: number, host = PEBBLE_HOST): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const srv = net.createServer();
@@ -107,8 +109,8 @@ async function openssl(args: string[], cwd: string): Promise<void> {
   }
 }
 
-/** Throwaway CA + server certificate for localhost / 127.0.0.1 / ::1 (pebble's HTTPS listener). */
-async function makePki(pkiDir: string): Promise<{ ca: string; cert: string; key: string }> {
+/** Throwaway CA + server certificate for localhost / 127.0.0.1 / `host` / ::1 (pebble's HTTPS listener). */
+async function makePki(pkiDir: string, host: string): Promise<{ ca: string; cert: string; key: string }> {
   await mkdir(pkiDir, { recursive: true });
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   await openssl(
@@ -123,7 +125,7 @@ async function makePki(pkiDir: string): Promise<{ ca: string; cert: string; key:
       'basicConstraints=critical,CA:FALSE',
       'keyUsage=critical,digitalSignature',
       'extendedKeyUsage=serverAuth',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1',
+      `subjectAltName=DNS:localhost,${[...new Set(['127.0.0.1', host])].map((ip) => `IP:${ip}`).join(',')},IP:::1`,
       'subjectKeyIdentifier=hash',
       'authorityKeyIdentifier=keyid,issuer',
       '',
@@ -195,8 +197,8 @@ export async function stopChild(child: Child): Promise<void> {
 }
 
 /**
- * Start pebble-challtestsrv (DNS: every name -> 127.0.0.1) and pebble on their
- * fixed loopback ports, with a fresh throwaway CA, and wait until the ACME
+ * Start pebble-challtestsrv (DNS: every name -> PEBBLE_HOST) and pebble on their
+ * fixed ports on PEBBLE_HOST, with a fresh throwaway CA, and wait until the ACME
  * directory answers. On failure, stops whatever it had started before throwing.
  */
 export async function startPebble(opts: StartPebbleOptions): Promise<RunningPebble> {
@@ -207,6 +209,7 @@ export async function startPebble(opts: StartPebbleOptions): Promise<RunningPebb
     throw new Error('pebble and pebble-challtestsrv must be installed (apt-get install -y pebble)');
   }
   const ns = opts.netns;
+  const host = ns ? '127.0.0.1' : PEBBLE_HOST;
   // A namespace of its own is fresh: its ports are free by construction.
   if (!ns) {
     for (const port of [HTTP01_PORT, PEBBLE_ACME_PORT, PEBBLE_MGMT_PORT, CHALLTESTSRV_DNS_PORT, CHALLTESTSRV_MGMT_PORT]) {
@@ -220,13 +223,13 @@ export async function startPebble(opts: StartPebbleOptions): Promise<RunningPebb
 
   const logsDir = path.join(dir, 'logs');
   await mkdir(logsDir, { recursive: true });
-  const pki = await makePki(path.join(dir, 'pki'));
+  const pki = await makePki(path.join(dir, 'pki'), host);
   const caPem = await readFile(pki.ca, 'utf8');
 
   const config = {
     pebble: {
-      listenAddress: `${PEBBLE_HOST}:${PEBBLE_ACME_PORT}`,
-      managementListenAddress: `${PEBBLE_HOST}:${PEBBLE_MGMT_PORT}`,
+      listenAddress: `${host}:${PEBBLE_ACME_PORT}`,
+      managementListenAddress: `${host}:${PEBBLE_MGMT_PORT}`,
       certificate: pki.cert,
       privateKey: pki.key,
       httpPort: HTTP01_PORT,
@@ -261,8 +264,8 @@ export async function startPebble(opts: StartPebbleOptions): Promise<RunningPebb
 
   try {
     const chall = spawnLogged(
-      command(challBin, ['-defaultIPv4', PEBBLE_HOST, '-defaultIPv6', '', '-dns01', `${PEBBLE_HOST}:${CHALLTESTSRV_DNS_PORT}`,
-        '-http01', '', '-https01', '', '-tlsalpn01', '', '-management', `${PEBBLE_HOST}:${CHALLTESTSRV_MGMT_PORT}`]),
+      command(challBin, ['-defaultIPv4', host, '-defaultIPv6', '', '-dns01', `${host}:${CHALLTESTSRV_DNS_PORT}`,
+        '-http01', '', '-https01', '', '-tlsalpn01', '', '-management', `${host}:${CHALLTESTSRV_MGMT_PORT}`]),
       logs.challtestsrv,
       baseEnv,
     );
@@ -275,12 +278,12 @@ export async function startPebble(opts: StartPebbleOptions): Promise<RunningPebb
     }
 
     const peb = spawnLogged(
-      command(pebbleBin, ['-config', configPath, '-dnsserver', `${PEBBLE_HOST}:${CHALLTESTSRV_DNS_PORT}`]),
+      command(pebbleBin, ['-config', configPath, '-dnsserver', `${host}:${CHALLTESTSRV_DNS_PORT}`]),
       logs.pebble,
       { ...baseEnv, PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0', PEBBLE_AUTHZREUSE: '0' },
     );
     children.push(peb);
-    const directoryUrl = `https://${PEBBLE_HOST}:${PEBBLE_ACME_PORT}/dir`;
+    const directoryUrl = `https://${host}:${PEBBLE_ACME_PORT}/dir`;
     let lastErr = '';
     for (;;) {
       try {
@@ -302,7 +305,7 @@ export async function startPebble(opts: StartPebbleOptions): Promise<RunningPebb
       logs,
       pids,
       rootPem: async () => {
-        const res = await get(`https://${PEBBLE_HOST}:${PEBBLE_MGMT_PORT}/roots/0`, 3_000);
+        const res = await get(`https://${host}:${PEBBLE_MGMT_PORT}/roots/0`, 3_000);
         if (res.status !== 200) throw new Error(`GET /roots/0 -> HTTP ${res.status}: ${res.body}`);
         return res.body;
       },

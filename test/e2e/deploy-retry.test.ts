@@ -17,6 +17,7 @@ import { startNginx, type RunningNginx } from '../../lab/nginx.js';
 import { startPebble, type RunningPebble } from '../../lab/pebble.js';
 import { makeTempDir } from '../../lab/tmp.js';
 import { requireAcmeEnv } from '../../lab/tools.js';
+import { LAB_IP } from '../../lab/loopback.js';
 
 const { ok } = requireAcmeEnv();
 const T = 90_000;
@@ -80,7 +81,7 @@ describe.skipIf(!ok)('a failed deploy step is retried by the next runs until it 
         'work-dir': dirs.workDir,
         'logs-dir': dirs.logsDir,
         'certs-dir': certsDir,
-        nginx: { listen: ['127.0.0.1:80'], 'pid-file': nginx.pidFile, binary: nginx.binary },
+        nginx: { listen: [`${LAB_IP}:80`], 'pid-file': nginx.pidFile, binary: nginx.binary },
         certificates: [{ name: 'retry', domains: ['retry.test'], 'deploy-hook': hook, deploy: [{ directory: copies }] }],
       }),
     );

@@ -21,6 +21,7 @@ import { startNginx, type RunningNginx } from '../../lab/nginx.js';
 import { startPebble, type RunningPebble } from '../../lab/pebble.js';
 import { makeTempDir } from '../../lab/tmp.js';
 import { findTool, requireAcmeEnv } from '../../lab/tools.js';
+import { LAB_IP } from '../../lab/loopback.js';
 
 const { ok } = requireAcmeEnv();
 const T = 90_000;
@@ -61,7 +62,7 @@ describe.skipIf(!ok)('EAB with the real certbot and a Pebble that requires it: n
         'certs-dir': path.join(d, name, 'certs'),
         ...(eab ? { 'eab-kid': KID, 'eab-hmac-key': HMAC } : {}),
         certificates: [{ name: 'site', domains: ['eab.test'] }],
-        nginx: { listen: ['127.0.0.1:80'], 'pid-file': path.join(d, 'run', 'nginx.pid'), binary: findTool('nginx') ?? 'nginx' },
+        nginx: { listen: [`${LAB_IP}:80`], 'pid-file': path.join(d, 'run', 'nginx.pid'), binary: findTool('nginx') ?? 'nginx' },
       }),
     );
     return file;
@@ -101,14 +102,15 @@ describe.skipIf(!ok)('EAB with the real certbot and a Pebble that requires it: n
     const site = await writeSite('with-eab', true);
     const dirs = certbotDirs(path.join(dir!, 'with-eab'));
     let sampling = true;
+    const ours = (ps: string): string[] => ps.split('\n').filter((l) => l.includes(dirs.configDir));
     const samples: string[] = [];
     const seenFiles = new Map<string, { mode: number; dirMode: number; uid: number; text: string }>();
     const sampler = (async () => {
       while (sampling) {
         const ps = await execa('ps', ['-eo', 'args'], { reject: false });
         samples.push(String(ps.stdout));
-        // The file certbot was given, looked at while it exists.
-        for (const m of String(ps.stdout).matchAll(/--config=(\S+)/g)) {
+        // The file this run's certbot was given (other tests' certbots may run at the same time), looked at while it exists.
+        for (const m of ours(String(ps.stdout)).join('\n').matchAll(/--config=(\S+)/g)) {
           const file = m[1]!;
           if (seenFiles.has(file)) continue;
           try {
@@ -128,7 +130,7 @@ describe.skipIf(!ok)('EAB with the real certbot and a Pebble that requires it: n
     expect(existsSync(path.join(dirs.configDir, 'live', 'site', 'fullchain.pem'))).toBe(true);
 
     // The sampling saw certbot itself, with the config file argument and without the secrets.
-    const certbotLines = samples.flatMap((s) => s.split('\n')).filter((l) => /certbot certonly/.test(l));
+    const certbotLines = samples.flatMap(ours).filter((l) => /certbot certonly/.test(l));
     expect(certbotLines.length, 'ps never caught certbot running').toBeGreaterThan(0);
     for (const s of samples) expect(secretsIn(s), s).toEqual([]);
     expect(certbotLines.every((l) => /--config=\S+certbot\.ini/.test(l))).toBe(true);

@@ -39,6 +39,7 @@ import { childPids, startNginx, type RunningNginx } from '../../lab/nginx.js';
 import { PEBBLE_ACME_PORT, PEBBLE_HOST, startPebble, type RunningPebble } from '../../lab/pebble.js';
 import { makeTempDir, removeTempDir } from '../../lab/tmp.js';
 import { findTool, isProcessAlive, requireAcmeEnv, waitFor } from '../../lab/tools.js';
+import { LAB_IP } from '../../lab/loopback.js';
 
 const { ok } = requireAcmeEnv();
 
@@ -179,7 +180,7 @@ describe.skipIf(!ok)('faults during real issuances: killed certbot, killed cert-
   const live = (name: CertName, file = ''): string => path.join(dirs.configDir, 'live', name, file);
   const resolveArgs = Object.values(CERTS)
     .flat()
-    .flatMap((n) => ['--resolve', `${n}:127.0.0.1`]);
+    .flatMap((n) => ['--resolve', `${n}:${LAB_IP}`]);
 
   const workers = (): Promise<number[]> => started.workers(nginx);
 
@@ -192,8 +193,8 @@ describe.skipIf(!ok)('faults during real issuances: killed certbot, killed cert-
     'certs-dir': certsDir,
     certificates: Object.entries(CERTS).map(([name, domains]) => ({ name, domains: [...domains], https: true })),
     nginx: {
-      listen: ['127.0.0.1:80'],
-      'https-listen': [`127.0.0.1:${HTTPS_PORT}`],
+      listen: [`${LAB_IP}:80`],
+      'https-listen': [`${LAB_IP}:${HTTPS_PORT}`],
       'pid-file': path.join(dir ?? '/nonexistent', 'run', 'nginx.pid'),
       binary: findTool('nginx') ?? 'nginx',
     },
@@ -260,7 +261,7 @@ describe.skipIf(!ok)('faults during real issuances: killed certbot, killed cert-
 
   /** The certificate nginx serves for `name` once it has picked up `serial` (or the last one seen after 5 s). */
   const served = async (name: CertName, serial: string): Promise<X509Certificate> => {
-    const get = () => peerCertificate({ host: '127.0.0.1', port: HTTPS_PORT, servername: CERTS[name][0] });
+    const get = () => peerCertificate({ host: LAB_IP, port: HTTPS_PORT, servername: CERTS[name][0] });
     let last = await get();
     await waitFor(async () => {
       last = await get();

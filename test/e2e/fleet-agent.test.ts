@@ -21,6 +21,7 @@ import { startNginx, type RunningNginx } from '../../lab/nginx.js';
 import { startPebble, type RunningPebble } from '../../lab/pebble.js';
 import { makeTempDir } from '../../lab/tmp.js';
 import { findTool, requireAcmeEnv, waitFor } from '../../lab/tools.js';
+import { LAB_IP } from '../../lab/loopback.js';
 
 const { ok } = requireAcmeEnv();
 const haveEtcd = etcdBinary() !== null;
@@ -70,7 +71,7 @@ describe.skipIf(!ok || !haveEtcd)('cert-wrap agent: one fleet node against real 
       'logs-dir': dirs.logsDir,
       'certs-dir': path.join(dir!, 'certs'),
       certificates: [{ domains: ['a.test', 'www.a.test'] }, ...extra],
-      nginx: { listen: ['127.0.0.1:80'], 'pid-file': nginx!.pidFile, binary: nginx!.binary },
+      nginx: { listen: [`${LAB_IP}:80`], 'pid-file': nginx!.pidFile, binary: nginx!.binary },
       fleet: {
         etcd: { endpoints: [etcd!.endpoint] },
         prefix: '/e2e/fleet',

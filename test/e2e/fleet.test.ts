@@ -1,7 +1,7 @@
 /**
  * Fleet mode with real processes (issue 12's six faults): a 3-member etcd cluster, three
- * nginx nodes on 127.0.0.2-4 each with its own `cert-wrap agent`, a round-robin balancer
- * on 127.0.0.1:80, Pebble. One lab for the whole file; each scenario adds its own
+ * nginx nodes on labIp(2..4) each with its own `cert-wrap agent`, a round-robin balancer
+ * on LAB_IP:80, Pebble. One lab for the whole file; each scenario adds its own
  * certificate to every node's config (then SIGHUP), as an operator would.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

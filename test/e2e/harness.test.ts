@@ -10,6 +10,7 @@ import { startPebble, type RunningPebble } from '../../lab/pebble.js';
 import { makeTempDir, removeTempDir } from '../../lab/tmp.js';
 import { isProcessAlive, requireAcmeEnv } from '../../lab/tools.js';
 import { dnsNames } from '../../lab/lifecycle-tls.js';
+import { LAB_IP } from '../../lab/loopback.js';
 
 const { ok } = requireAcmeEnv();
 
@@ -40,7 +41,7 @@ describe.skipIf(!ok)('e2e harness: real nginx + certbot + pebble on loopback', (
       serversConf,
       [
         'server {',
-        '    listen 127.0.0.1:80;',
+        `    listen ${LAB_IP}:80;`,
         '    server_name a.test b.test;',
         `    location ^~ /.well-known/ { root "${webroot}"; }`,
         '    location / { return 301 https://$host$request_uri; }',

@@ -24,6 +24,7 @@ import { startNginx, type RunningNginx } from '../../lab/nginx.js';
 import { startPebble, type RunningPebble } from '../../lab/pebble.js';
 import { makeTempDir } from '../../lab/tmp.js';
 import { findTool, requireAcmeEnv, waitFor } from '../../lab/tools.js';
+import { LAB_IP } from '../../lab/loopback.js';
 
 const { ok } = requireAcmeEnv();
 
@@ -38,7 +39,7 @@ const DOMAINS = ['s.test', 'www.s.test'];
  * obtain and renew check each webroot name over HTTP before certbot runs: the
  * .test names have no DNS, so --resolve points them at nginx.
  */
-const RESOLVE = DOMAINS.flatMap((n) => ['--resolve', `${n}:127.0.0.1`]);
+const RESOLVE = DOMAINS.flatMap((n) => ['--resolve', `${n}:${LAB_IP}`]);
 
 interface StatusReport {
   now: string;
@@ -146,8 +147,8 @@ describe.skipIf(!ok)('certificate lifecycle: bootstrap, obtain, status, renew ag
         ...(opts.extra ?? []),
       ],
       nginx: {
-        listen: ['127.0.0.1:80'],
-        'https-listen': [`127.0.0.1:${HTTPS_PORT}`],
+        listen: [`${LAB_IP}:80`],
+        'https-listen': [`${LAB_IP}:${HTTPS_PORT}`],
         'pid-file': path.join(d, 'run', 'nginx.pid'),
         binary: nginxBinary,
       },
@@ -188,7 +189,7 @@ describe.skipIf(!ok)('certificate lifecycle: bootstrap, obtain, status, renew ag
       .split('\n')
       .filter((l) => l !== '');
 
-  const served = (): Promise<X509Certificate> => peerCertificate({ host: '127.0.0.1', port: HTTPS_PORT, servername: 's.test' });
+  const served = (): Promise<X509Certificate> => peerCertificate({ host: LAB_IP, port: HTTPS_PORT, servername: 's.test' });
 
   /**
    * The certificate nginx serves once it has picked up `serial`: right after a
@@ -266,7 +267,7 @@ describe.skipIf(!ok)('certificate lifecycle: bootstrap, obtain, status, renew ag
     const gen = await runBin(bins.genNginx, ['--output', generatedConf, config]);
     expect(gen.exitCode, gen.stderr).toBe(0);
     const text = await readFile(generatedConf, 'utf8');
-    expect(text).toMatch(new RegExp(`listen 127\\.0\\.0\\.1:${HTTPS_PORT} ssl( http2)?;`)); // http2 as a listen parameter before nginx 1.25.1
+    expect(text).toMatch(new RegExp(`listen ${LAB_IP.replaceAll('.', '\\.')}:${HTTPS_PORT} ssl( http2)?;`)); // http2 as a listen parameter before nginx 1.25.1
     expect(text).toContain(`ssl_certificate "${path.join(certsDir, 'site', 'fullchain.pem')}";`);
     expect(text).toContain(`ssl_certificate_key "${path.join(certsDir, 'site', 'privkey.pem')}";`);
 
@@ -480,7 +481,7 @@ describe.skipIf(!ok)('certificate lifecycle: bootstrap, obtain, status, renew ag
     const accessBefore = (await readFile(n.accessLog, 'utf8')).length;
     const before = await settledWorkers();
 
-    const { res, context } = await certWrap(['renew', '-c', ghostConfig, '--json', ...RESOLVE, '--resolve', 'ghost.test:127.0.0.1']);
+    const { res, context } = await certWrap(['renew', '-c', ghostConfig, '--json', ...RESOLVE, '--resolve', `ghost.test:${LAB_IP}`]);
     expect(res.exitCode, context).toBe(1);
     const report = json<RunReport>(res, context);
     expect(report.ok, context).toBe(false);

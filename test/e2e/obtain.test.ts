@@ -13,6 +13,7 @@ import { startPebble, type RunningPebble } from '../../lab/pebble.js';
 import { makeTempDir } from '../../lab/tmp.js';
 import { findTool, requireAcmeEnv, waitFor } from '../../lab/tools.js';
 import { dnsNames } from '../../lab/lifecycle-tls.js';
+import { LAB_IP } from '../../lab/loopback.js';
 
 const { ok } = requireAcmeEnv();
 
@@ -86,7 +87,7 @@ describe.skipIf(!ok)('cert-wrap obtain / reload against real certbot, nginx and 
 
   const configObject = (list: CertSpec[]): Record<string, unknown> => ({
     webroot,
-    server: pebble?.directoryUrl ?? 'https://127.0.0.1:14000/dir',
+    server: pebble?.directoryUrl ?? `https://${LAB_IP}:14000/dir`,
     'config-dir': dirs.configDir,
     'certs-dir': path.join(dir ?? '/nonexistent', 'certs'),
     'work-dir': dirs.workDir,
@@ -100,7 +101,7 @@ describe.skipIf(!ok)('cert-wrap obtain / reload against real certbot, nginx and 
       'deploy-hook': hooks.deploy,
     })),
     nginx: {
-      listen: ['127.0.0.1:80'],
+      listen: [`${LAB_IP}:80`],
       'pid-file': nginx?.pidFile ?? path.join(dir ?? '', 'run', 'nginx.pid'),
       binary: nginxBinary,
     },
@@ -142,7 +143,7 @@ describe.skipIf(!ok)('cert-wrap obtain / reload against real certbot, nginx and 
   /** `cert-wrap obtain -c CONFIG --json ARGS`, its JSON report checked for shape. */
   const obtainJson = async (args: string[]): Promise<{ res: CliResult; report: ObtainReport; context: string }> => {
     // The preflight resolves names with the system resolver: point the test names at loopback, as challtestsrv does for Pebble.
-    const resolve = ['a.test', 'b.test', 'c.test', 'www.c.test', 'd.test', 'e.test', 'f.test', 'nope.test'].flatMap((n) => ['--resolve', `${n}:127.0.0.1`]);
+    const resolve = ['a.test', 'b.test', 'c.test', 'www.c.test', 'd.test', 'e.test', 'f.test', 'nope.test'].flatMap((n) => ['--resolve', `${n}:${LAB_IP}`]);
     const argv = ['obtain', '-c', siteConfig, '--json', ...resolve, ...args];
     const res = await certWrap(argv);
     const context = await describeRun(argv, res);

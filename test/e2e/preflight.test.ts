@@ -6,6 +6,10 @@ import { startNginx, type RunningNginx } from '../../lab/nginx.js';
 import { assertPortFree } from '../../lab/pebble.js';
 import { makeTempDir, removeTempDir } from '../../lab/tmp.js';
 import { isCI, isRoot, requireTools } from '../../lab/tools.js';
+import { LAB_IP, labIp } from '../../lab/loopback.js';
+
+/** An address of this file's block where nothing listens. */
+const NOTHING_THERE = labIp(9);
 
 const WHAT = 'cert-wrap preflight against a real nginx on port 80';
 const tools = requireTools(['nginx'], WHAT);
@@ -23,7 +27,7 @@ interface Report {
   fail: { name: string; problems: string[] }[];
 }
 
-const RESOLVE = ['a.test', 'www.a.test', 'b.test', 'c.test'].flatMap((n) => ['--resolve', `${n}:127.0.0.1`]);
+const RESOLVE = ['a.test', 'www.a.test', 'b.test', 'c.test'].flatMap((n) => ['--resolve', `${n}:${LAB_IP}`]);
 
 describe.skipIf(!ok)(WHAT, () => {
   let dir: string | undefined;
@@ -32,12 +36,12 @@ describe.skipIf(!ok)(WHAT, () => {
   let site = '';
 
   beforeAll(async () => {
-    await assertPortFree(80, '127.0.0.1');
+    await assertPortFree(80, LAB_IP);
     dir = await makeTempDir('cert-wrap-preflight-e2e-');
     webroot = path.join(dir, 'webroot');
     await mkdir(webroot);
     await chmod(webroot, 0o755);
-    const head = `webroot: ${webroot}\nnginx:\n  listen: ["127.0.0.1:80"]\ncertificates:\n  - domains: [a.test, www.a.test]\n  - name: b\n    domains: [b.test]\n`;
+    const head = `webroot: ${webroot}\nnginx:\n  listen: ["${LAB_IP}:80"]\ncertificates:\n  - domains: [a.test, www.a.test]\n  - name: b\n    domains: [b.test]\n`;
     // nginx serves the first two certificates; the config checked also holds c.test, which only the catch-all answers.
     const served = path.join(dir, 'served.yaml');
     site = path.join(dir, 'site.yaml');
@@ -48,7 +52,7 @@ describe.skipIf(!ok)(WHAT, () => {
     expect(gen.stderr).toBe('');
     expect(gen.exitCode).toBe(0);
     const serversConf = path.join(dir, 'servers.conf');
-    await writeFile(serversConf, `include "${acmeConf}";\nserver {\n    listen 127.0.0.1:80 default_server;\n    return 404;\n}\n`);
+    await writeFile(serversConf, `include "${acmeConf}";\nserver {\n    listen ${LAB_IP}:80 default_server;\n    return 404;\n}\n`);
     nginx = await startNginx({ dir, serversConf });
   });
 
@@ -110,9 +114,9 @@ describe.skipIf(!ok)(WHAT, () => {
   });
 
   it('a name resolved to an address where nothing listens is "connection refused"', async () => {
-    const r = await runBin(bins.certWrap, ['preflight', '-c', site, '--cert', 'b', '--resolve', 'b.test:127.0.0.2', '--json']);
+    const r = await runBin(bins.certWrap, ['preflight', '-c', site, '--cert', 'b', '--resolve', `b.test:${NOTHING_THERE}`, '--json']);
     expect(r.exitCode).toBe(1);
     const report = JSON.parse(r.stdout) as Report;
-    expect(report.certificates[0]!.results[0]).toEqual({ domain: 'b.test', ok: false, kind: 'refused', seen: 'connection refused (127.0.0.2:80)' });
+    expect(report.certificates[0]!.results[0]).toEqual({ domain: 'b.test', ok: false, kind: 'refused', seen: `connection refused (${NOTHING_THERE}:80)` });
   });
 });

@@ -18,6 +18,7 @@ import { startNginx, type RunningNginx } from '../../lab/nginx.js';
 import { startPebble, type RunningPebble } from '../../lab/pebble.js';
 import { makeTempDir } from '../../lab/tmp.js';
 import { findTool, requireAcmeEnv } from '../../lab/tools.js';
+import { LAB_IP } from '../../lab/loopback.js';
 
 const { ok } = requireAcmeEnv();
 
@@ -25,7 +26,7 @@ const T = 90_000;
 const DAY = 86_400;
 const NAME = 'storm';
 const DOMAINS = ['storm.test'];
-const RESOLVE = DOMAINS.flatMap((n) => ['--resolve', `${n}:127.0.0.1`]);
+const RESOLVE = DOMAINS.flatMap((n) => ['--resolve', `${n}:${LAB_IP}`]);
 
 describe.skipIf(!ok)('renew-before longer than half a 6-day certificate: no renewal storm (real certbot, Pebble, nginx)', () => {
   let dir: string | undefined;
@@ -78,7 +79,7 @@ describe.skipIf(!ok)('renew-before longer than half a 6-day certificate: no rene
       'certs-dir': path.join(dir, 'certs'),
       'renew-before': 30,
       certificates: [{ name: NAME, domains: DOMAINS }],
-      nginx: { listen: ['127.0.0.1:80'], 'pid-file': path.join(dir, 'run', 'nginx.pid'), binary: findTool('nginx') ?? 'nginx' },
+      nginx: { listen: [`${LAB_IP}:80`], 'pid-file': path.join(dir, 'run', 'nginx.pid'), binary: findTool('nginx') ?? 'nginx' },
     };
     await writeFile(config, toYaml(object));
     const generated = path.join(dir, 'acme-servers.conf');

@@ -25,6 +25,7 @@ import { clockAheadEnv } from '../../lab/clock.js';
 import { startNginx, type RunningNginx } from '../../lab/nginx.js';
 import { startPebble, type RunningPebble } from '../../lab/pebble.js';
 import { findTool, isCI, isRoot, requireAcmeEnv } from '../../lab/tools.js';
+import { LAB_IP } from '../../lab/loopback.js';
 
 const { ok } = requireAcmeEnv();
 const T = 120_000;
@@ -124,7 +125,7 @@ describe.skipIf(!sandboxOk)("a real renewal inside the unit's sandbox: every mou
       'work-dir': dirs.workDir,
       'logs-dir': dirs.logsDir,
       'certs-dir': path.join(dir, 'certs'),
-      nginx: { listen: ['127.0.0.1:80'], 'pid-file': nginx.pidFile, binary: nginx.binary },
+      nginx: { listen: [`${LAB_IP}:80`], 'pid-file': nginx.pidFile, binary: nginx.binary },
       certificates: [{ name: 'svc', domains: ['svc.test'], 'deploy-hook': hook, deploy: [{ directory: copies }] }],
     };
     await writeFile(site, toYaml(config));

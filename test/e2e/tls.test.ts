@@ -22,6 +22,7 @@ import { startPebble, type RunningPebble } from '../../lab/pebble.js';
 import { type ScanReport, sslscan } from '../../lab/sslscan.js';
 import { makeTempDir } from '../../lab/tmp.js';
 import { findTool, freePort, requireAcmeEnv, requireTools } from '../../lab/tools.js';
+import { LAB_IP } from '../../lab/loopback.js';
 
 const acme = requireAcmeEnv();
 const scanner = acme.ok ? requireTools(['sslscan', 'curl'], 'the TLS scanner test') : acme;
@@ -72,7 +73,7 @@ describe.skipIf(!scanner.ok)('the generated HTTPS server under a TLS scanner (re
   const curl = async (urlPath: string) => {
     const r = await execa(
       'curl',
-      ['-sS', '--http2', '--cacert', rootCa, '--resolve', `${NAME}:${httpsPort}:127.0.0.1`, '-D', '-', '-w', '\nversion=%{http_version}', `https://${NAME}:${httpsPort}${urlPath}`],
+      ['-sS', '--http2', '--cacert', rootCa, '--resolve', `${NAME}:${httpsPort}:${LAB_IP}`, '-D', '-', '-w', '\nversion=%{http_version}', `https://${NAME}:${httpsPort}${urlPath}`],
       { reject: false, stdin: 'ignore', timeout: 10_000 },
     );
     const out = String(r.stdout);
@@ -116,7 +117,7 @@ describe.skipIf(!scanner.ok)('the generated HTTPS server under a TLS scanner (re
       'work-dir': dirs.workDir,
       'logs-dir': dirs.logsDir,
       'certs-dir': path.join(dir, 'certs'),
-      nginx: { listen: ['127.0.0.1:80'], 'https-listen': [`127.0.0.1:${httpsPort}`], 'pid-file': nginx.pidFile, binary: nginx.binary },
+      nginx: { listen: [`${LAB_IP}:80`], 'https-listen': [`${LAB_IP}:${httpsPort}`], 'pid-file': nginx.pidFile, binary: nginx.binary },
     };
   }, T);
 
@@ -128,7 +129,7 @@ describe.skipIf(!scanner.ok)('the generated HTTPS server under a TLS scanner (re
     await writeSite({ hsts: { 'max-age': 3600, 'include-subdomains': true }, body: ['location / { return 200 "tls ok\\n"; }'] });
     const { res, report, context } = await apply();
     expect(res.exitCode, context).toBe(1);
-    expect(report?.reload.message, context).toContain(`a duplicate default server for 127.0.0.1:${httpsPort}`);
+    expect(report?.reload.message, context).toContain(`a duplicate default server for ${LAB_IP}:${httpsPort}`);
     expect(report?.reload.message, context).toContain('set "nginx.https-default-server: false" in site.yaml');
     expect(report?.serversFile.action, context).toBe('restored');
     expect(report?.certificates, context).toEqual([]);
@@ -143,9 +144,9 @@ describe.skipIf(!scanner.ok)('the generated HTTPS server under a TLS scanner (re
     const text = await readFile(generated, 'utf8');
     expect(text).not.toContain('ssl_reject_handshake');
     expect(text.split('\n')[0]).toContain('HTTPS servers for nginx 1.22.1');
-    const served = await peerCertificate({ host: '127.0.0.1', port: httpsPort, servername: NAME });
+    const served = await peerCertificate({ host: LAB_IP, port: httpsPort, servername: NAME });
     expect(served.issuer).toMatch(/Pebble/);
-    await expect(peerCertificate({ host: '127.0.0.1', port: httpsPort, servername: 'unknown.test' })).rejects.toThrow(/unrecognized name/i);
+    await expect(peerCertificate({ host: LAB_IP, port: httpsPort, servername: 'unknown.test' })).rejects.toThrow(/unrecognized name/i);
   }, T);
 
   it('the generated default server back (the user\'s removed): apply changes the servers only, nothing is ordered', async () => {
@@ -163,7 +164,7 @@ describe.skipIf(!scanner.ok)('the generated HTTPS server under a TLS scanner (re
   }, T);
 
   it('sslscan: no SSLv2, SSLv3, TLS 1.0 or 1.1; TLS 1.2 and 1.3 offered; only forward-secret AEAD ciphers', async () => {
-    scan = await sslscan(findTool('sslscan')!, '127.0.0.1', httpsPort, NAME);
+    scan = await sslscan(findTool('sslscan')!, LAB_IP, httpsPort, NAME);
     const context = scan.text;
     expect(scan.protocols, context).toEqual({ SSLv2: false, SSLv3: false, 'TLSv1.0': false, 'TLSv1.1': false, 'TLSv1.2': true, 'TLSv1.3': true });
     const byProtocol = (p: string) => scan!.ciphers.filter((c) => c.protocol === p);
@@ -189,8 +190,8 @@ describe.skipIf(!scanner.ok)('the generated HTTPS server under a TLS scanner (re
   }, T);
 
   it('a name without an HTTPS server is refused at the handshake ("unrecognized name"), never answered with another certificate', async () => {
-    await expect(peerCertificate({ host: '127.0.0.1', port: httpsPort, servername: 'other.test' })).rejects.toThrow(/unrecognized name/i);
-    const r = await execa('curl', ['-sS', '--cacert', rootCa, '--resolve', `other.test:${httpsPort}:127.0.0.1`, `https://other.test:${httpsPort}/`], { reject: false, stdin: 'ignore' });
+    await expect(peerCertificate({ host: LAB_IP, port: httpsPort, servername: 'other.test' })).rejects.toThrow(/unrecognized name/i);
+    const r = await execa('curl', ['-sS', '--cacert', rootCa, '--resolve', `other.test:${httpsPort}:${LAB_IP}`, `https://other.test:${httpsPort}/`], { reject: false, stdin: 'ignore' });
     expect(r.exitCode).toBe(35); // curl: SSL connect error
     expect(String(r.stderr)).toMatch(/unrecognized name/i);
   }, T);
@@ -214,5 +215,5 @@ describe.skipIf(!scanner.ok)('the generated HTTPS server under a TLS scanner (re
 
 /** A default server of the user's own on the HTTPS address, as a host may already have. */
 function ownDefaultServer(port: number): string {
-  return ['server {', `    listen 127.0.0.1:${port} ssl default_server;`, '    ssl_reject_handshake on;', '}', ''].join('\n');
+  return ['server {', `    listen ${LAB_IP}:${port} ssl default_server;`, '    ssl_reject_handshake on;', '}', ''].join('\n');
 }
