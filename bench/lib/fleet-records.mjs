@@ -4,3 +4,4 @@ export { makeRecord } from '../../src/adapters/fleet/record.js';
 export { makeAccountRecord } from '../../src/adapters/fleet/account.js';
 export { jwkThumbprint } from '../../src/leaves/jwk-thumbprint.js';
 export { accountKey, certKey, certsPrefix, nodeKey, nodesPrefix } from '../../src/adapters/fleet/layout.js';
+export { parseNodeStatus } from '../../src/run/fleet/node-status.js';

@@ -89,15 +89,11 @@ async function makeNode(ctx, o) {
   };
 }
 
-/** What node `name` reports as installed (PREFIX/nodes/NAME), as a count. */
-async function installedCount(client, prefix, name) {
+/** What node `name` reports as installed (PREFIX/nodes/NAME, read as `status` reads it), as a count. */
+async function installedCount(client, fmt, prefix, name) {
   const text = await client.get(`${prefix}/nodes/${name}`).string().catch(() => null);
-  if (text === null) return 0;
-  try {
-    return Object.values(JSON.parse(text).installed ?? {}).filter((serial) => serial !== null).length;
-  } catch {
-    return 0;
-  }
+  const status = text === null ? null : fmt.parseNodeStatus(text);
+  return status === null ? 0 : Object.values(status.installed).filter((serial) => serial !== null).length;
 }
 
 export async function fleet(ctx, root, track) {
@@ -132,10 +128,10 @@ export async function fleet(ctx, root, track) {
   const done = await waitFor(async () => {
     // A dead agent or an unreadable store is a failure now, not after the timeout.
     if (!one.running() || /store unavailable/.test(one.logTail())) return true;
-    return (await installedCount(etcd.client, FLEET_PREFIX, 'snapshot')) === n && one.nginx.reloads() > reloads0;
+    return (await installedCount(etcd.client, fmt, FLEET_PREFIX, 'snapshot')) === n && one.nginx.reloads() > reloads0;
   }, ctx.quick ? 120_000 : 900_000, 100) && one.running() && !/store unavailable/.test(one.logTail());
   const installMs = performance.now() - t0;
-  if (!done) throw new Error(`the agent did not install ${n} certificates (node status says ${await installedCount(etcd.client, FLEET_PREFIX, 'snapshot')}):\n${one.logTail()}`);
+  if (!done) throw new Error(`the agent did not install ${n} certificates (node status says ${await installedCount(etcd.client, fmt, FLEET_PREFIX, 'snapshot')}):\n${one.logTail()}`);
   const peak = one.peakKB();
   await one.stop();
   rows.push({ id: '6', what: `\`cert-wrap agent\` installing a snapshot of ${n.toLocaleString('en-US')} certificates from etcd (start to reload)`, n: 1, value: installMs, rss: peak, note: `peak memory ${fmtMB(peak)}` });
@@ -155,7 +151,7 @@ async function propagation(ctx, o) {
   for (let i = 1; i <= 3; i++) nodes.push(await makeNode(ctx, { dir: o.dir, name: `node-${i}`, certs, endpoint: o.etcd.endpoint, prefix, keyFile: o.keyFile, thumbprint: o.thumbprint, track: o.track }));
   for (const nd of nodes) nd.start();
   const ready = await waitFor(async () => {
-    for (const nd of nodes) if ((await installedCount(o.etcd.client, prefix, nd.name)) !== certs.length) return false;
+    for (const nd of nodes) if ((await installedCount(o.etcd.client, o.fmt, prefix, nd.name)) !== certs.length) return false;
     return true;
   }, 60_000, 100);
   if (!ready) throw new Error(`three agents did not install the first ${certs.length} certificates:\n${nodes.map((nd) => nd.logTail()).join('\n')}`);

@@ -4,7 +4,7 @@
  * them). Every non-stream call has a deadline, so a cluster without quorum
  * shows as StoreUnavailableError instead of a hang.
  */
-import { Etcd3, type IOptions } from 'etcd3';
+import { Etcd3, Range, type IOptions } from 'etcd3';
 import type { Fleet } from '../../model/types.js';
 import { UsageError } from '../../lib/errors.js';
 import { fsReason } from '../../lib/fs-reason.js';
@@ -16,9 +16,19 @@ import { StoreUnavailableError } from '../../lib/errors.js';
 
 const CALL_DEADLINE_MS = 5000;
 
-export function openEtcdStore(fleet: Fleet): FleetStore {
+/**
+ * Keys per range request when reading a prefix. The etcd client's gRPC reply
+ * limit is 4 MiB. A certificate record is about 1.9 KB with an ECDSA key and a
+ * short chain; a four-deep chain of 4096-bit RSA certificates with a sealed
+ * 4096-bit key is about 13 KB, and a certificate with 100 long names takes
+ * more: 32 KiB is the record size planned for, and 64 x 32 KiB = 2 MiB, half
+ * the limit. Every prefix (certs, nodes, orders) is read this way.
+ */
+export const READ_PAGE_KEYS = 64;
+
+export function openEtcdStore(fleet: Fleet, options: { pageKeys?: number } = {}): FleetStore {
   const client = new Etcd3(clientOptions(fleet));
-  return new EtcdStore(client, fleet.prefix);
+  return new EtcdStore(client, fleet.prefix, options.pageKeys ?? READ_PAGE_KEYS);
 }
 
 /** The client's options: endpoints, TLS material and credentials read from their files (errors name the config path). */
@@ -55,15 +65,36 @@ class EtcdStore implements FleetStore {
   constructor(
     private readonly client: Etcd3,
     private readonly prefix: string,
+    private readonly pageKeys: number,
   ) {}
 
   async readCerts(): Promise<Snapshot> {
-    return guard(async () => {
-      const res = await this.client.getAll().prefix(certsPrefix(this.prefix)).exec();
-      const values = new Map<string, string>();
-      for (const kv of res.kvs) values.set(kv.key.toString().slice(certsPrefix(this.prefix).length), kv.value.toString());
-      return { values, revision: String(res.header.revision) };
-    });
+    return guard(() => this.readPrefix(certsPrefix(this.prefix)));
+  }
+
+  /**
+   * Every key under `prefix`, in pages of `pageKeys` keys: the first page at
+   * the current revision, every later one at that same revision, so the whole
+   * read is one consistent snapshot and a watch from revision + 1 misses
+   * nothing. When etcd compacts that revision between two pages the next page
+   * fails ("required revision has been compacted") and guard turns it into
+   * StoreUnavailableError, like any failed read: the installer reports it and
+   * reads everything again shortly after, so there is no retry here.
+   */
+  private async readPrefix(prefix: string): Promise<Snapshot> {
+    const all = Range.prefix(prefix);
+    const values = new Map<string, string>();
+    let start = all.start;
+    let revision: string | null = null;
+    for (;;) {
+      const page = this.client.getAll().inRange(new Range(start, all.end)).limit(this.pageKeys);
+      const res = await (revision === null ? page : page.revision(revision)).exec();
+      revision ??= String(res.header.revision);
+      for (const kv of res.kvs) values.set(kv.key.toString().slice(prefix.length), kv.value.toString());
+      const last = res.kvs[res.kvs.length - 1];
+      if (!res.more || last === undefined) return { values, revision };
+      start = Buffer.concat([last.key, Buffer.from([0])]);
+    }
   }
 
   async watchCerts(fromRevision: string, handlers: WatchHandlers): Promise<() => Promise<void>> {
@@ -102,7 +133,7 @@ class EtcdStore implements FleetStore {
   }
 
   async list(prefix: string): Promise<Map<string, string>> {
-    return guard(async () => new Map(Object.entries(await this.client.getAll().prefix(prefix).strings()).map(([k, v]) => [k.slice(prefix.length), v])));
+    return guard(async () => (await this.readPrefix(prefix)).values);
   }
 
   campaign(node: string, ttlSeconds: number): Campaign {

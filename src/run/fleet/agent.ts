@@ -14,7 +14,7 @@ import { Installer } from './installer.js';
 import { accountKey, nodeKey } from '../../adapters/fleet/layout.js';
 import { type LeaderContext, type LeaderDeps, leaderRound } from './leader.js';
 import { LostLeadershipError, StoreUnavailableError } from '../../lib/errors.js';
-import { nodeStatus } from './node-status.js';
+import { encodeNodeStatus, nodeStatus } from './node-status.js';
 import type { FleetStore } from '../../adapters/fleet/store.js';
 
 export interface AgentDeps {
@@ -192,7 +192,7 @@ export class Agent {
     if (this.stopped && !this.leading) return;
     const status = nodeStatus(this.fleet.node, this.leading, this.installer.states, this.installer.lastError, this.deps.now());
     try {
-      await this.deps.store.putWithSession(nodeKey(this.fleet.prefix, this.fleet.node), JSON.stringify(status), this.fleet.leaseTtl);
+      await this.deps.store.putWithSession(nodeKey(this.fleet.prefix, this.fleet.node), encodeNodeStatus(status), this.fleet.leaseTtl);
       this.storeState(null);
     } catch (err) {
       this.storeState((err as Error).message);
