@@ -8,8 +8,10 @@ import { defineConfig } from 'vitest/config';
 // - e2e: real nginx, certbot and Pebble. Pebble validates on port 80, so each worker's lab
 //   binds its own loopback block (lab/loopback.ts): e2e files run side by side with the rest.
 //
-// Workers: the tests mostly wait on real processes (certbot, nginx, etcd, lease timeouts), so
-// more workers than cores; CERT_WRAP_TEST_WORKERS overrides.
+// A worker is reused from file to file (isolate: false): no test file keeps state past its own
+// hooks, and the two that wrap node:fs load their subject afresh (vi.resetModules). Workers: the
+// tests mostly wait on real processes (certbot, nginx, etcd, lease timeouts), so more workers than
+// cores; CERT_WRAP_TEST_WORKERS overrides.
 const cacheDir = 'test/setup/cache-dir.ts';
 const builtDist = 'test/setup/built-dist.ts';
 
@@ -22,6 +24,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          isolate: false,
           include: ['test/unit/**/*.test.ts', 'test/architecture/**/*.test.ts'],
           globalSetup: [cacheDir],
           setupFiles: ['test/setup/no-subprocess.ts'],
@@ -31,6 +34,7 @@ export default defineConfig({
       {
         test: {
           name: 'cli',
+          isolate: false,
           include: ['test/cli/**/*.test.ts'],
           globalSetup: [cacheDir, builtDist],
           testTimeout: 30_000,
@@ -40,6 +44,7 @@ export default defineConfig({
       {
         test: {
           name: 'reliability',
+          isolate: false,
           include: ['test/reliability/**/*.test.ts'],
           globalSetup: [cacheDir, builtDist],
           testTimeout: 240_000,
@@ -49,6 +54,7 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
+          isolate: false,
           include: ['test/e2e/**/*.test.ts'],
           globalSetup: [cacheDir, builtDist],
           testTimeout: 180_000,

@@ -32,6 +32,8 @@ vi.mock('node:fs', async (importOriginal) => {
   };
 });
 
+// A worker shared with other files may hold copy.js already, bound to the real fs: load it afresh.
+vi.resetModules();
 const { deployCopies } = await import('../../../../src/adapters/deploy/copy.js');
 
 let root: string;

@@ -17,9 +17,6 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { cacheDir, loadConfigCached } from '../../../../src/adapters/store/config-cache.js';
-import { InspectionCache } from '../../../../src/adapters/store/inspect-cache.js';
-import { inspectLineage } from '../../../../src/leaves/certbot-layout.js';
 import { makeLineage } from '../../../../lab/lineage.js';
 import { isCI, isRoot } from '../../../../lab/tools.js';
 
@@ -50,6 +47,12 @@ vi.mock('node:fs', async (importOriginal) => {
   };
   return { ...wrapped, default: wrapped };
 });
+
+// A worker shared with other files may hold these modules already, bound to the real fs: load them afresh.
+vi.resetModules();
+const { cacheDir, loadConfigCached } = await import('../../../../src/adapters/store/config-cache.js');
+const { InspectionCache } = await import('../../../../src/adapters/store/inspect-cache.js');
+const { inspectLineage } = await import('../../../../src/leaves/certbot-layout.js');
 
 const NOBODY = 65534;
 const GENUINE = '/usr/local/bin/genuine-hook';
