@@ -6,7 +6,7 @@
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import type { Certificate } from '../../model/types.js';
-import { inspectPem } from '../../leaves/x509.js';
+import { inspectPem, inspectX509 } from '../../leaves/x509.js';
 import { open, type Sealed, seal } from '../../lib/seal.js';
 import { keyAad } from './layout.js';
 
@@ -65,7 +65,7 @@ export function verifyRecord(fleetKey: Buffer, cert: Certificate, text: string, 
   } catch (err) {
     return refuse(`the certificate or key cannot be read: ${(err as Error).message.split('\n')[0]}`);
   }
-  const found = inspectPem(record.fullchain, cert.name);
+  const found = inspectX509(x509, cert.name);
   const names = [...found.names].sort();
   const wanted = [...cert.domains].sort();
   if (names.join(' ') !== wanted.join(' ')) return refuse(`its names (${found.names.join(', ')}) are not the configured ones (${cert.domains.join(', ')})`);
