@@ -4,9 +4,10 @@
  * serial, validity), with a version that grows with each publication.
  * `verifyRecord` is what every agent checks before it installs anything.
  */
-import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import type { Certificate } from '../../model/types.js';
 import { inspectPem, inspectX509 } from '../../leaves/x509.js';
+import { keyMatchesCertificate } from '../../leaves/key-match.js';
 import { open, type Sealed, seal } from '../../lib/seal.js';
 import { keyAad } from './layout.js';
 
@@ -61,7 +62,7 @@ export function verifyRecord(fleetKey: Buffer, cert: Certificate, text: string, 
   let x509: X509Certificate;
   try {
     x509 = new X509Certificate(record.fullchain);
-    if (!x509.checkPrivateKey(createPrivateKey(privkey))) return refuse('the private key does not match the certificate');
+    if (!keyMatchesCertificate(x509, privkey)) return refuse('the private key does not match the certificate');
   } catch (err) {
     return refuse(`the certificate or key cannot be read: ${(err as Error).message.split('\n')[0]}`);
   }
