@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-// Benchmarks of gen-nginx and cert-wrap: node bench/run.mjs [--quick] [--output FILE] [--verbose]
+// Benchmarks of gen-nginx and cert-wrap: node bench/run.mjs [--quick] [--only fleet] [--output FILE] [--verbose]
 //
 // Full mode prints one markdown table and writes it to BENCHMARKS.md; it exits
 // 0 even when a target is missed (the table says FAIL). Quick mode (CI) uses
 // fewer runs and smaller sizes, skips the parts that need Pebble, writes no
 // file unless --output is given, and exits 1 only when a figure misses its
-// target by more than 3x. Exit 2: the benchmark could not run.
+// target by more than 3x. --only fleet measures the fleet rows alone and, like
+// quick mode, writes no file unless --output is given. Exit 2: the benchmark
+// could not run.
 import { mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,17 +33,26 @@ const { values: opts } = parseArgs({
     quick: { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
     output: { type: 'string' },
+    only: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (opts.help) {
-  process.stdout.write('usage: node bench/run.mjs [--quick] [--output FILE] [--verbose]\n' +
+  process.stdout.write('usage: node bench/run.mjs [--quick] [--only fleet] [--output FILE] [--verbose]\n' +
     '  full mode writes BENCHMARKS.md (or FILE); --quick writes only FILE, and exits 1 on a >3x regression;\n' +
+    '  --only fleet measures only the fleet rows (etcd), in full or quick mode, and writes only FILE;\n' +
     '  --verbose logs every run (wall time, peak RSS, command) on stderr\n');
   process.exit(0);
 }
+const ONLY = ['fleet'];
+if (opts.only !== undefined && !ONLY.includes(opts.only)) {
+  process.stderr.write(`bench: --only ${JSON.stringify(opts.only)}: the parts that can run alone are ${ONLY.join(', ')}\n`);
+  process.exit(2);
+}
 const quick = opts.quick;
-const output = opts.output ?? (quick ? null : path.join(root, 'BENCHMARKS.md'));
+const only = opts.only ?? null;
+// A partial table never replaces BENCHMARKS.md by itself.
+const output = opts.output ?? (quick || only !== null ? null : path.join(root, 'BENCHMARKS.md'));
 const log = (msg) => process.stderr.write(`bench: ${msg}\n`);
 /** Run one part of the benchmark and log how long it took. */
 async function timed(name, fn) {
@@ -85,12 +96,18 @@ async function main() {
     if (findTool(tool) === null) throw new Error(`${tool} not found: apt-get install -y nginx certbot pebble (python3 and openssl come with certbot)`);
   }
   let machine = machineLine(started);
-  log(`${quick ? 'quick' : 'full'} mode; temp dir ${tmp}`);
+  log(`${quick ? 'quick' : 'full'} mode${only ? `, only the ${only} rows` : ''}; temp dir ${tmp}`);
   log('building (node scripts/build.mjs)');
   const app = await timed('build', () => buildAndSnapshot(root, path.join(tmp, 'app'), log));
   runner = new Runner(tmp, opts.verbose ? (line) => log(`run ${line}`) : undefined);
   const ctx = { quick, tmp, app, node: process.execPath, runner, log };
 
+  const rows = only === 'fleet' ? await timed('fleet', () => fleetRows(ctx, root, (stop) => stops.push(stop))) : await allRows(ctx);
+  return report(rows, { t0, machine });
+}
+
+/** Every row, in the table's order. */
+async function allRows(ctx) {
   const rows = [];
   rows.push(...(await timed('start-up', () => startup(ctx))));
   rows.push(...(await timed('scale', () => scale(ctx))));
@@ -116,7 +133,11 @@ async function main() {
     });
   }
   await acme?.stop();
+  return rows;
+}
 
+/** The table on stdout, the document in `output`; the exit code. */
+function report(rows, { t0, machine }) {
   const table = renderTable(rows, { quick });
   const failed = rows.filter((r) => r.target && r.target.status !== 'PASS');
   const gross = failed.filter((r) => r.target.status === 'GROSS');

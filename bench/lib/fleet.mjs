@@ -54,6 +54,12 @@ async function startQuietNginx(dir, track) {
   return { conf, pidFile, errorLog, prefix: `${dir}/`, binary, reloads: () => (readFileSync(errorLog, 'utf8').match(/signal 1 \(SIGHUP\) received/g) ?? []).length };
 }
 
+/** BENCH_AGENT_CPU_PROF=DIR: each agent writes a V8 CPU profile into DIR when it stops (node --cpu-prof). */
+function profileArgs() {
+  const dir = process.env.BENCH_AGENT_CPU_PROF;
+  return dir ? ['--cpu-prof', '--cpu-prof-dir', dir] : [];
+}
+
 /** One node: its nginx, its config (these certificates, this prefix), an agent to start. */
 async function makeNode(ctx, o) {
   const dir = path.join(o.dir, o.name);
@@ -74,7 +80,7 @@ async function makeNode(ctx, o) {
   return {
     name: o.name, nginx, log,
     start() {
-      agent = startLogged(ctx.node, [ctx.app.certWrap, 'agent', '-c', config], log);
+      agent = startLogged(ctx.node, [...profileArgs(), ctx.app.certWrap, 'agent', '-c', config], log);
       o.track(() => stopChild(agent));
       return agent;
     },

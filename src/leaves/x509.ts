@@ -38,6 +38,11 @@ export function inspectPem(pem: Buffer | string, path: string): Inspection {
   } catch (err) {
     throw new Error(`${path} is not a readable certificate: ${(err as Error).message}`);
   }
+  return inspectX509(cert, path);
+}
+
+/** The same, from a certificate already parsed (parsing is the costly part). */
+export function inspectX509(cert: X509Certificate, path: string): Inspection {
   return {
     path,
     notBefore: new Date(Date.parse(cert.validFrom)),

@@ -18,8 +18,11 @@ export function certsPrefix(prefix: string): string {
 export function certKey(prefix: string, name: string): string {
   return `${certsPrefix(prefix)}${name}`;
 }
+export function ordersPrefix(prefix: string): string {
+  return `${prefix}/orders/`;
+}
 export function orderKey(prefix: string, name: string): string {
-  return `${prefix}/orders/${name}`;
+  return `${ordersPrefix(prefix)}${name}`;
 }
 export function nodesPrefix(prefix: string): string {
   return `${prefix}/nodes/`;

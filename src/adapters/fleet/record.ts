@@ -4,9 +4,10 @@
  * serial, validity), with a version that grows with each publication.
  * `verifyRecord` is what every agent checks before it installs anything.
  */
-import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import type { Certificate } from '../../model/types.js';
-import { inspectPem } from '../../leaves/x509.js';
+import { inspectPem, inspectX509 } from '../../leaves/x509.js';
+import { keyMatchesCertificate } from '../../leaves/key-match.js';
 import { open, type Sealed, seal } from '../../lib/seal.js';
 import { keyAad } from './layout.js';
 
@@ -61,11 +62,11 @@ export function verifyRecord(fleetKey: Buffer, cert: Certificate, text: string, 
   let x509: X509Certificate;
   try {
     x509 = new X509Certificate(record.fullchain);
-    if (!x509.checkPrivateKey(createPrivateKey(privkey))) return refuse('the private key does not match the certificate');
+    if (!keyMatchesCertificate(x509, privkey)) return refuse('the private key does not match the certificate');
   } catch (err) {
     return refuse(`the certificate or key cannot be read: ${(err as Error).message.split('\n')[0]}`);
   }
-  const found = inspectPem(record.fullchain, cert.name);
+  const found = inspectX509(x509, cert.name);
   const names = [...found.names].sort();
   const wanted = [...cert.domains].sort();
   if (names.join(' ') !== wanted.join(' ')) return refuse(`its names (${found.names.join(', ')}) are not the configured ones (${cert.domains.join(', ')})`);

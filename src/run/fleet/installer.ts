@@ -9,6 +9,7 @@
 import type { Certificate, Config } from '../../model/types.js';
 import type { ReloadResult } from '../../adapters/nginx/reload.js';
 import { installCertificate, installedSerial } from './install.js';
+import { nextTurn } from '../../lib/next-turn.js';
 import { verifyRecord } from '../../adapters/fleet/record.js';
 import type { FleetStore } from '../../adapters/fleet/store.js';
 
@@ -41,6 +42,8 @@ export class Installer {
   private stopWatch: (() => Promise<void>) | null = null;
   private stopped = false;
   private retry: NodeJS.Timeout | null = null;
+  /** The config's certificates by name, built once per config (a batch may hold every certificate). */
+  private byName: Map<string, Certificate>;
   lastError: string | null = null;
 
   constructor(
@@ -49,11 +52,13 @@ export class Installer {
     private config: Config,
     private readonly deps: InstallerDeps,
   ) {
+    this.byName = certificatesByName(config);
     for (const cert of config.certificates) this.states.set(cert.name, { serial: installedSerial(config, cert), version: null, error: null });
   }
 
   setConfig(config: Config): void {
     this.config = config;
+    this.byName = certificatesByName(config);
     void this.resync();
   }
 
@@ -122,7 +127,8 @@ export class Installer {
     this.queue.clear();
     let installed = 0;
     for (const [name, value] of batch) {
-      const cert = this.config.certificates.find((c) => c.name === name);
+      await nextTurn(); // a snapshot is thousands of verifications: timers (status, leases) still run
+      const cert = this.byName.get(name);
       if (cert && (await this.installOne(cert, value))) installed++;
     }
     if (installed > 0 || this.deps.reloadOwed(this.config)) {
@@ -162,4 +168,8 @@ export class Installer {
       return false;
     }
   }
+}
+
+function certificatesByName(config: Config): Map<string, Certificate> {
+  return new Map(config.certificates.map((c) => [c.name, c]));
 }

@@ -13,6 +13,7 @@ import type { CertbotResult } from '../../adapters/certbot/run.js';
 import { secretsIni } from '../../adapters/certbot/secrets-file.js';
 import type { Certificate, Config } from '../../model/types.js';
 import { LostLeadershipError } from '../../lib/errors.js';
+import { nextTurn } from '../../lib/next-turn.js';
 import { lineageDir } from '../../leaves/certbot-layout.js';
 import { inspectPem } from '../../leaves/x509.js';
 import { stablePaths } from '../../model/paths.js';
@@ -21,7 +22,7 @@ import { type FleetCommands, fleetCertonlyArgs } from '../../adapters/certbot/fl
 import { open } from '../../lib/seal.js';
 import { fleetDecision } from './decision.js';
 import { installedSerial } from './install.js';
-import { certKey, keyAad, orderKey } from '../../adapters/fleet/layout.js';
+import { certKey, keyAad, orderKey, ordersPrefix } from '../../adapters/fleet/layout.js';
 import { type OrderMarker, orderState, parseOrder } from '../../adapters/fleet/order.js';
 import { makeRecord, verifyRecord } from '../../adapters/fleet/record.js';
 import type { FleetStore, Leadership } from '../../adapters/fleet/store.js';
@@ -56,13 +57,18 @@ export async function leaderRound(ctx: LeaderContext, deps: LeaderDeps): Promise
   let wake = now.getTime() + MAX_SLEEP_MS;
   const soon = (t: number) => (wake = Math.min(wake, t));
   const snap = await ctx.store.readCerts();
+  // Every order marker in one paged read: during this round only this leader's own orders change them
+  // (each re-read by orderOne after certbot), so the others stay as read here.
+  const orders = await ctx.store.list(ordersPrefix(ctx.config.fleet!.prefix));
   let materialized = false;
   for (const cert of ctx.config.certificates) {
+    // Nothing below need wait on etcd for a certificate that is not due: let the keep-alives run.
+    await nextTurn();
     if (deps.stopped()) break;
     const published = snap.values.get(cert.name) ?? null;
     const fd = fleetDecision(cert, published, installedFullchain(ctx.config, cert), ctx.fleetKey, now, ctx.config.renewBefore);
     if (fd.refused) deps.log(`refused ${cert.name}: the published value ${fd.refused}`);
-    const marker = parseOrder(await ctx.store.get(orderKey(ctx.config.fleet!.prefix, cert.name)));
+    const marker = parseOrder(orders.get(cert.name) ?? null);
     const state = orderState(marker, ctx.config.fleet!.node, ctx.config.fleet!.orderGrace, now);
     if (state.kind === 'result') {
       await publishResult(ctx, deps, cert, state.marker, fd.current?.version ?? 0, 'an interrupted order');

@@ -31,6 +31,12 @@ export function nodeStatus(node: string, leader: boolean, states: Map<string, Ce
   return { node, leader, installed, errors, lastError, updatedAt: now.toISOString() };
 }
 
+/** What a status says, without its time: two statuses with the same content need not both be stored. */
+export function statusContent(status: NodeStatus): string {
+  const { updatedAt: _, ...content } = status;
+  return JSON.stringify(content);
+}
+
 /** The value stored at PREFIX/nodes/NODE. */
 export function encodeNodeStatus(status: NodeStatus): string {
   const { installed, errors, ...summary } = status;
