@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+import { CostSequencer } from './test/setup/sequencer.js';
 
 // Projects by cost:
 // - unit: in-process tests only (no built command, no nginx, certbot or Pebble): the edit loop, `npm run test:unit`.
@@ -20,6 +21,7 @@ const maxWorkers = Number(process.env['CERT_WRAP_TEST_WORKERS'] ?? 0) || Math.ma
 export default defineConfig({
   test: {
     maxWorkers,
+    sequence: { sequencer: CostSequencer },
     projects: [
       {
         test: {

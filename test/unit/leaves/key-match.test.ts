@@ -1,6 +1,5 @@
 import { createPrivateKey as realCreatePrivateKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
-import { keyMatchesCertificate, p256Key } from '../../../src/leaves/key-match.js';
 import { makeCertificate } from '../../../lab/certificates.js';
 
 // Count the private keys OpenSSL loads (the slow part the check avoids for canonical P-256 keys).
@@ -9,6 +8,10 @@ vi.mock('node:crypto', async (importOriginal) => {
   const crypto = await importOriginal<typeof import('node:crypto')>();
   return { ...crypto, createPrivateKey: (...args: Parameters<typeof crypto.createPrivateKey>) => (loads.n++, crypto.createPrivateKey(...args)) };
 });
+
+// A worker shared with other files may hold this module already, bound to the real crypto: load it afresh.
+vi.resetModules();
+const { keyMatchesCertificate, p256Key } = await import('../../../src/leaves/key-match.js');
 
 const now = Date.now();
 function issued() {

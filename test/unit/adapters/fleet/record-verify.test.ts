@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import type { Certificate } from '../../../../src/model/types.js';
-import { makeRecord, verifyRecord } from '../../../../src/adapters/fleet/record.js';
 import { makeCertificate } from '../../../../lab/certificates.js';
 
 // Count the X.509 parses (the costly part of verifying a record, with the key's parse).
@@ -17,6 +16,10 @@ vi.mock('node:crypto', async (importOriginal) => {
   const createPrivateKey = (...args: Parameters<typeof crypto.createPrivateKey>) => (parses.keys++, crypto.createPrivateKey(...args));
   return { ...crypto, X509Certificate: CountingX509, createPrivateKey };
 });
+
+// A worker shared with other files may hold this module already, bound to the real crypto: load it afresh.
+vi.resetModules();
+const { makeRecord, verifyRecord } = await import('../../../../src/adapters/fleet/record.js');
 
 const key = randomBytes(32);
 
