@@ -76,7 +76,7 @@ const next = join(root, '.tmp', `dist-${process.pid}`);
 rmSync(next, { recursive: true, force: true });
 // proper-lockfile's graceful-fs patches node:fs when loaded (streams included) to retry on EMFILE: a
 // handful of lock calls does not need it, and every locked run paid for the patching.
-const common = { bundle: true, format: 'cjs', platform: 'node', target: 'node20', legalComments: 'none', logLevel: 'warning', alias: { 'graceful-fs': 'node:fs' } };
+const common = { bundle: true, format: 'cjs', platform: 'node', target: 'node20', legalComments: 'none', minifyWhitespace: true, minifySyntax: true, logLevel: 'warning', alias: { 'graceful-fs': 'node:fs' } };
 const protoDir = copyEtcdProtos(next);
 const etcdBundle = await buildEtcdClient(next, protoDir);
 await build({
