@@ -9,15 +9,15 @@
  * time (5 to 20 ms here, mostly the fsync). Each writer is first run to completion to measure how long it takes,
  * when its temporary file appears and when it is renamed into place, and to
  * record the new content. Then:
- *  - NOTHING_LOST_UNIFORM_KILLS (default 12) kills after a delay drawn
+ *  - NOTHING_LOST_UNIFORM_KILLS (default 8) kills after a delay drawn
  *    uniformly in [0, 1.2 x duration] from the start of the process (the write
  *    is a small part of a run: most of these land before it);
- *  - NOTHING_LOST_TARGETED_KILLS (default 16) more kills after a delay drawn
+ *  - NOTHING_LOST_TARGETED_KILLS (default 12) more kills after a delay drawn
  *    uniformly in [0, 1.2 x write window] from the moment the temporary file
  *    appears (inotify, through fs.watch), so that a good share of the kills
  *    hit the write itself.
  * Every kill costs a whole run of a command (a node start-up and a 1 to 3 MB
- * write): the defaults keep the file to about 30 s; raise them for a soak.
+ * write): the defaults keep the file to about 20 s; raise them for a soak.
  * Each kill is classified from what is left on disk: before the write (old
  * content, no temporary file), during it (old content and the killed
  * process's temporary file), between two renames (deploy copies only: one file
@@ -43,8 +43,8 @@ import { printSeedOnFailure, stressSeed, stressSize } from '../../lab/stress.js'
 import { makeTempDir, removeTempDir } from '../../lab/tmp.js';
 
 /** Kills drawn over the whole run, and kills aimed at the write. */
-const UNIFORM_KILLS = stressSize('NOTHING_LOST_UNIFORM_KILLS', 12);
-const TARGETED_KILLS = stressSize('NOTHING_LOST_TARGETED_KILLS', 16);
+const UNIFORM_KILLS = stressSize('NOTHING_LOST_UNIFORM_KILLS', 8);
+const TARGETED_KILLS = stressSize('NOTHING_LOST_TARGETED_KILLS', 12);
 /** Runs to completion used to measure a writer and record its new content. */
 const CALIBRATION_RUNS = stressSize('NOTHING_LOST_CALIBRATION_RUNS', 3);
 const TEST_TIMEOUT = 240_000;
