@@ -32,10 +32,10 @@ afterAll(() => {
   console.info(`hostile config values, fields that passed (${stats.reduce((n, s) => n + s.runs, 0)} values):\n${rows.join('\n')}`);
 });
 
-/** Fixed attempts first (at most a quarter of the runs), then generated values. */
+/** Fixed attempts first (at most a quarter of the field's full size), then generated values. */
 function fixedExamples(spec: FieldSpec): [string][] {
   return examplesFor(spec)
-    .slice(0, Math.floor(spec.runs / 4))
+    .slice(0, spec.fixed)
     .map((e) => [e]);
 }
 

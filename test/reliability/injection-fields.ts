@@ -24,6 +24,7 @@ import type { Render } from '../../src/adapters/nginx/templates.js';
 import { parseStatements, type Statement } from '../../src/leaves/nginx-tokenize.js';
 import { type NgxStatement, countOf, nginxConfShape, ngxRead, shapeOf } from '../../lab/nginx-batch.js';
 import { handshakeLines, tlsLines, widestProfile } from '../../src/adapters/nginx/tls-profile.js';
+import { stressSize } from '../../lab/stress.js';
 
 /** The nginx version the output is written for (the fields under test do not change with it). */
 const TEST_NGINX_VERSION = '1.22.1';
@@ -230,8 +231,10 @@ export interface FieldSpec {
   path: string;
   /** Shown in test names when two specs share a path. */
   label: string;
-  /** Generated values per run, fixed attempts included. */
+  /** Values per run, fixed attempts included (INJECTION_RUNS_PERCENT of the field's full size; 100 for a soak). */
   runs: number;
+  /** At most this many fixed attempts (a quarter of the field's full size), tried first whatever the percentage. */
+  fixed: number;
   arb: fc.Arbitrary<string>;
   build: (value: string, ctx: MemberCtx) => Raw;
   /** Whether the value can appear in gen-nginx's output at all. */
@@ -242,10 +245,14 @@ export interface FieldSpec {
   nginxSyntax?: 'body' | 'https-body' | 'uri';
 }
 
+/** npm test tries half of each field's full size by default; INJECTION_RUNS_PERCENT=100 (or more) for a soak. */
+const RUNS_PERCENT = stressSize('INJECTION_RUNS_PERCENT', 50);
+
 const field = (path: string, runs: number, arb: fc.Arbitrary<string>, build: FieldSpec['build'], more: Partial<FieldSpec> = {}): FieldSpec => ({
   path,
   label: path,
-  runs,
+  fixed: Math.floor(runs / 4),
+  runs: Math.max(Math.floor(runs / 4), Math.ceil((runs * RUNS_PERCENT) / 100)),
   arb,
   build,
   inOutput: true,

@@ -23,7 +23,7 @@ import { loadTemplates, type Render } from '../../src/adapters/nginx/templates.j
 import { type NginxMember, type NginxRunner, ngxRead, nginxRunner, nginxTestMembers } from '../../lab/nginx-batch.js';
 import { findTool, requireTools } from '../../lab/tools.js';
 import { CERTS_ROOT, FIELDS, type FieldSpec, LEX_TOKENS, type MemberCtx, type NginxExpectation, type Outcome, Violation, checkValue, examplesFor, showShort } from './injection-fields.js';
-import { printSeedOnFailure, stressSeed } from '../../lab/stress.js';
+import { printSeedOnFailure, stressSeed, stressSize } from '../../lab/stress.js';
 
 const { ok } = requireTools(['nginx', 'openssl'], 'hostile config values against the real nginx -t');
 const nginx = findTool('nginx') ?? 'nginx';
@@ -99,7 +99,7 @@ describe.skipIf(!ok)(`the real nginx -t on the outputs of ${NGINX_RUNS} hostile 
   it.each(NGINX_FIELDS.map((f) => [f.label, f.runs, f] as const))(
     '%s: the accepted ones of %i hostile values give output nginx -t accepts (or refuses only where documented)',
     async (_label, runs, spec: FieldSpec) => {
-      const fixed = examplesFor(spec).slice(0, Math.floor(runs / 4));
+      const fixed = examplesFor(spec).slice(0, spec.fixed);
       const values = [...fixed, ...fc.sample(spec.arb, { seed, numRuns: runs - fixed.length })];
       const batched: (NginxMember & { value: string })[] = [];
       const alone: { value: string; text: string; expect: NginxExpectation }[] = [];
@@ -144,7 +144,7 @@ describe.skipIf(!ok)(`the real nginx -t on the outputs of ${NGINX_RUNS} hostile 
 });
 
 // The reference reader is the oracle of the properties above: it must read as nginx does.
-const ORACLE_RUNS = 300;
+const ORACLE_RUNS = stressSize('INJECTION_ORACLE_RUNS', 200);
 
 describe.skipIf(!ok)(`the reference reader (lab/nginx-batch.ts) against nginx 1.22 itself (seed ${seed})`, () => {
   it(`agrees with nginx on ${ORACLE_RUNS} token strings inside a types block (where nginx takes any simple directive): both accept, or both refuse with the same message on the same line`, async () => {
