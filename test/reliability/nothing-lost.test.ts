@@ -9,7 +9,7 @@
  * time (5 to 20 ms here, mostly the fsync). Each writer is first run to completion to measure how long it takes,
  * when its temporary file appears and when it is renamed into place, and to
  * record the new content. Then:
- *  - NOTHING_LOST_UNIFORM_KILLS (default 8) kills after a delay drawn
+ *  - NOTHING_LOST_UNIFORM_KILLS (default 12) kills after a delay drawn
  *    uniformly in [0, 1.2 x duration] from the start of the process (the write
  *    is a small part of a run: most of these land before it);
  *  - NOTHING_LOST_TARGETED_KILLS (default 12) more kills after a delay drawn
@@ -43,7 +43,7 @@ import { printSeedOnFailure, stressSeed, stressSize } from '../../lab/stress.js'
 import { makeTempDir, removeTempDir } from '../../lab/tmp.js';
 
 /** Kills drawn over the whole run, and kills aimed at the write. */
-const UNIFORM_KILLS = stressSize('NOTHING_LOST_UNIFORM_KILLS', 8);
+const UNIFORM_KILLS = stressSize('NOTHING_LOST_UNIFORM_KILLS', 12);
 const TARGETED_KILLS = stressSize('NOTHING_LOST_TARGETED_KILLS', 12);
 /** Runs to completion used to measure a writer and record its new content. */
 const CALIBRATION_RUNS = stressSize('NOTHING_LOST_CALIBRATION_RUNS', 3);
