@@ -8,7 +8,7 @@
 // target by more than 3x. --only fleet measures the fleet rows alone and, like
 // quick mode, writes no file unless --output is given. Exit 2: the benchmark
 // could not run.
-import { mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,6 +65,10 @@ async function timed(name, fn) {
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'cert-wrap-bench-'));
 // nginx workers run as nobody: they must reach the webroots under here.
 chmodSync(tmp, 0o755);
+// cert-wrap's private cache (parsed configs, certificate dates) in the temp dir, as on a host that
+// runs only these configs: not the machine's own /var/cache/cert-wrap, which other runs may have filled.
+process.env.CERT_WRAP_CACHE_DIR = path.join(tmp, 'cert-wrap-cache');
+mkdirSync(process.env.CERT_WRAP_CACHE_DIR, { mode: 0o700 });
 // Everything started here is stopped by cleanup(): the command being measured
 // (through the runner), then Pebble, challtestsrv and nginx (registered as
 // soon as each is started), then the temp dir goes.

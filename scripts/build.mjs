@@ -78,13 +78,30 @@ rmSync(next, { recursive: true, force: true });
 // handful of lock calls does not need it, and every locked run paid for the patching.
 const common = { bundle: true, format: 'cjs', platform: 'node', target: 'node20', legalComments: 'none', minifyWhitespace: true, minifySyntax: true, logLevel: 'warning', alias: { 'graceful-fs': 'node:fs' } };
 const protoDir = copyEtcdProtos(next);
-const etcdBundle = await buildEtcdClient(next, protoDir);
+// Libraries that most runs of cert-wrap never call go into scripts of their own, named by their
+// content, required only when called: the etcd client (fleet mode), the YAML parser (a config the
+// cache does not hold), execa (a run that starts a process), Handlebars (rendering nginx servers).
+// gen-nginx always parses and renders: it keeps them in its own script, in its code cache.
+const chunks = {
+  etcd3: await buildChunk(next, 'etcd3', [etcdProtoPlugin(protoDir)]),
+  yaml: await buildChunk(next, 'yaml'),
+  execa: await buildChunk(next, 'execa'),
+  'handlebars/runtime.js': await buildChunk(next, 'handlebars/runtime.js'),
+  handlebars: await buildChunk(next, 'handlebars'),
+};
 await build({
   ...common,
-  entryPoints: Object.fromEntries(commands.map((c) => [c, join(root, 'src/cli', `${c}.ts`)])),
+  entryPoints: { 'cert-wrap': join(root, 'src/cli/cert-wrap.ts') },
   outdir: next,
   outExtension: { '.js': '.cjs' },
-  plugins: [separateEtcdClient(etcdBundle)],
+  plugins: [separateChunks(chunks), assertForSignalExit()],
+});
+await build({
+  ...common,
+  entryPoints: { 'gen-nginx': join(root, 'src/cli/gen-nginx.ts') },
+  outdir: next,
+  outExtension: { '.js': '.cjs' },
+  plugins: [separateChunks({ etcd3: chunks.etcd3 }), assertForSignalExit()],
 });
 await build({ ...common, entryPoints: [join(root, 'src/cli/launch.ts')], outfile: join(next, 'launch.cjs') });
 const { KEY_PREFIX } = createRequire(import.meta.url)(join(next, 'launch.cjs'));
@@ -116,23 +133,44 @@ function copyEtcdProtos(dist) {
 }
 
 /**
- * The etcd client and its gRPC stack (about half of what a single bundle would
- * hold) go into a script of their own, named by its content, that the commands
- * require only in fleet mode: every other run reads and compiles half as much.
+ * One library as a CommonJS script of its own in dist/, named by its content
+ * (`NAME-HASH.cjs`), so a rebuild never replaces a script a running command may
+ * still require. The commands' bundles require it by that name, when called.
  */
-async function buildEtcdClient(dist, protoDir) {
-  const out = join(dist, 'etcd3.tmp.cjs');
-  await build({ ...common, stdin: { contents: "module.exports = require('etcd3');", resolveDir: root, loader: 'js' }, outfile: out, plugins: [etcdProtoPlugin(protoDir)] });
-  const name = `etcd3-${createHash('sha256').update(readFileSync(out)).digest('hex').slice(0, 12)}.cjs`;
+async function buildChunk(dist, pkg, plugins = []) {
+  const base = pkg.replace(/\.js$/, '').replace(/[^a-z0-9]+/g, '-');
+  const out = join(dist, `${base}.tmp.cjs`);
+  await build({ ...common, stdin: { contents: `module.exports = require(${JSON.stringify(pkg)});`, resolveDir: root, loader: 'js' }, outfile: out, plugins });
+  const name = `${base}-${createHash('sha256').update(readFileSync(out)).digest('hex').slice(0, 12)}.cjs`;
   renameSync(out, join(dist, name));
   return name;
 }
 
-function separateEtcdClient(file) {
+/** The imports of these packages, in a command's bundle: required from their own scripts (see buildChunk). */
+function separateChunks(files) {
+  const names = Object.keys(files).map((n) => n.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
   return {
-    name: 'etcd3-separate',
+    name: 'separate-chunks',
     setup(b) {
-      b.onResolve({ filter: /^etcd3$/ }, () => ({ path: `./${file}`, external: true }));
+      b.onResolve({ filter: new RegExp(`^(${names.join('|')})$`) }, (args) => ({ path: `./${files[args.path]}`, external: true }));
+    },
+  };
+}
+
+/**
+ * proper-lockfile's signal-exit (version 3) loads node:assert for one type
+ * check of its own argument, and loading node:assert costs a locked run about
+ * 7 ms: in the bundle, that one import gets the one function it calls.
+ */
+function assertForSignalExit() {
+  return {
+    name: 'assert-for-signal-exit',
+    setup(b) {
+      b.onResolve({ filter: /^assert$/ }, (args) => (/[\\/]signal-exit[\\/]/.test(args.importer) ? { path: 'assert', namespace: 'signal-exit-assert' } : undefined));
+      b.onLoad({ filter: /.*/, namespace: 'signal-exit-assert' }, () => ({
+        contents: 'module.exports = { equal(actual, expected, message) { if (actual != expected) throw new Error(message); } };',
+        loader: 'js',
+      }));
     },
   };
 }

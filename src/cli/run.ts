@@ -10,16 +10,41 @@ export async function runMain(program: string, main: (argv: string[]) => Promise
   const argv = process.argv.slice(2);
   const debug = argv.includes('--debug');
   // `gen-nginx x | head -1`: the reader went away; end quietly.
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw err;
-  });
+  whenCreated('stdout', (stdout) =>
+    stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw err;
+    }),
+  );
   try {
     process.exitCode = await main(argv);
   } catch (err) {
     process.stderr.write(formatError(program, err, debug));
     process.exitCode = exitCodeOf(err);
   }
+}
+
+/**
+ * Run `then` on process.stdout when something first uses it, not before:
+ * creating the stream loads Node's stream modules, which a run that prints
+ * nothing, or prints through output/stdio.ts, does not need.
+ */
+function whenCreated(name: 'stdout', then: (stream: NodeJS.WriteStream) => void): void {
+  const lazy = Object.getOwnPropertyDescriptor(process, name);
+  if (lazy?.get === undefined || !lazy.configurable) {
+    then(process[name]);
+    return;
+  }
+  Object.defineProperty(process, name, {
+    configurable: true,
+    enumerable: lazy.enumerable,
+    get() {
+      const stream = lazy.get!.call(process) as NodeJS.WriteStream;
+      Object.defineProperty(process, name, lazy);
+      then(stream);
+      return stream;
+    },
+  });
 }
 
 /**

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { closeSync, fchmodSync, fsyncSync, lstatSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
@@ -20,7 +19,7 @@ export function writeFileAtomic(file: string, content: string, mode = 0o644, opt
   const dir = dirname(file);
   const prefix = `.${basename(file)}.`;
   removeStaleTemporaries(dir, prefix);
-  const tmp = join(dir, `${prefix}${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = join(dir, `${prefix}${process.pid}.${tmpSuffix()}.tmp`);
   const keepMode = existingMode(file) ?? mode;
   const fd = openSync(tmp, 'wx', 0o600);
   try {
@@ -97,4 +96,14 @@ function syncDir(dir: string): void {
   } catch {
     // some file systems do not allow fsync on a directory; the rename is still atomic
   }
+}
+
+/**
+ * Eight hex digits that another local user cannot guess in advance (a guessed
+ * name only makes the exclusive create fail, never writes through a link).
+ * Math.random, not node:crypto: loading that module costs a run that writes
+ * one small file more than the write itself.
+ */
+function tmpSuffix(): string {
+  return Math.floor(Math.random() * 0x1_0000_0000).toString(16).padStart(8, '0');
 }

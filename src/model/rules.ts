@@ -7,6 +7,7 @@ import { unquotableReason } from '../leaves/nginx-quote.js';
 import { showValue } from '../lib/errors.js';
 import { OWN_CERTS_DIR_FILES } from './paths.js';
 import { DEFAULTS } from './types.js';
+import { isIPv4, isIPv6 } from '../leaves/ip.js';
 
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
@@ -121,22 +122,6 @@ function mappedIPv4(address: string): string | null {
   if (!m) return null;
   const [hi, lo] = [parseInt(m[1]!, 16), parseInt(m[2]!, 16)];
   return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}:${v6[2]}`;
-}
-
-// node:net's isIP* would load the networking stack on every run: the URL parser, loaded anyway, validates.
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-
-function isIPv4(text: string): boolean {
-  return IPV4.test(text);
-}
-
-function isIPv6(text: string): boolean {
-  if (!/^[0-9a-fA-F:.]+$/.test(text) || !text.includes(':')) return false;
-  try {
-    return new URL(`http://[${text}]/`).hostname.length > 2;
-  } catch {
-    return false;
-  }
 }
 
 function isPort(text: string): boolean {

@@ -30,7 +30,7 @@ export function renewalStatuses(config: Config, certs: Certificate[], now: Date,
 
 /** Decides with what is on disk now, after asking the CA's ARI endpoint where its last answer has lapsed. */
 export async function decideNow(config: Config, certs: Certificate[], now: () => Date = () => new Date()): Promise<CertStatus[]> {
-  const reader = InspectionCache.open();
+  const reader = InspectionCache.shared();
   let statuses = renewalStatuses(config, certs, now(), reader);
   // Only certificates the lifetime rule leaves alone: ARI can only make a renewal earlier.
   const notDue = statuses.filter((s) => s.decision.action === 'none');
@@ -63,7 +63,7 @@ export function planDue(config: Config, statuses: CertStatus[], opts: PlanOption
 
 /** Certificates the rule would order for now (without asking ARI): what to check before taking the lock. */
 export function dueNow(config: Config, certs: Certificate[], now: Date): Certificate[] {
-  return renewalStatuses(config, certs, now, InspectionCache.open())
+  return renewalStatuses(config, certs, now, InspectionCache.shared())
     .filter((s) => s.decision.action !== 'none' && s.decision.action !== 'unknown')
     .map((s) => s.cert);
 }

@@ -63,6 +63,8 @@ export interface SessionOutcome {
   /** Those certbot ran for (or the preflight held back). */
   ran: CertReport[];
   reload: ReloadReport;
+  /** The decisions taken under the lock: still every certificate's state when nothing ran. */
+  decided: CertStatus[];
   /** Set when a signal stopped the run: the exit code to use (130, 143). */
   interruptedExit: number | null;
 }
@@ -89,7 +91,7 @@ export async function runSession(config: Config, certs: Certificate[], opts: Ses
       if (!opts.dryRun) await io.bootstrap(plan.map((p) => p.cert));
       const checked = await io.holdBack(plan);
       const runs = await runCertbot(checked.plan, opts, io);
-      if (runs.interrupted !== null) return { certificates: [], ran: [], reload: runs.reload, interruptedExit: signalExitCode(runs.interrupted) };
+      if (runs.interrupted !== null) return { certificates: [], ran: [], reload: runs.reload, decided: statuses, interruptedExit: signalExitCode(runs.interrupted) };
       ran = inPlanOrder(plan, runs.reports, checked.heldBack);
       reload = runs.reload;
     }
@@ -98,7 +100,7 @@ export async function runSession(config: Config, certs: Certificate[], opts: Ses
     const byName = new Map([...ran, ...redone].map((r) => [r.name, r]));
     const certificates = statuses.map((s) => byName.get(s.cert.name) ?? notDue(s));
     if (!opts.dryRun) io.record(certificates);
-    return { certificates, ran, reload, interruptedExit: null };
+    return { certificates, ran, reload, decided: statuses, interruptedExit: null };
   });
 }
 

@@ -3,7 +3,7 @@
  * in certbot's config dir; a second run waits a bounded time, then gives up
  * with a message that says who holds it.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, realpathSync, rmdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { writeFileAtomic } from '../../lib/atomic-write.js';
@@ -16,6 +16,8 @@ export { LockSetupError, LockTimeoutError };
 export interface HeldLock {
   release(): Promise<void>;
 }
+
+const LOCK_FS = { mkdirSync, realpathSync, rmdirSync, statSync, utimesSync };
 
 export async function acquireLock(configDir: string, timeoutSeconds: number, onWait?: (holder: string) => void): Promise<HeldLock> {
   try {
@@ -33,6 +35,9 @@ export async function acquireLock(configDir: string, timeoutSeconds: number, onW
       const release = lockfile.lockSync(configDir, {
         lockfilePath: target,
         realpath: false,
+        // Only what the lock uses: given all of node:fs, proper-lockfile copies every property, and the
+        // stream getters among them load node's stream modules on every run.
+        fs: LOCK_FS,
         stale: 10_000,
         retries: 0,
         onCompromised: () => {
@@ -40,7 +45,8 @@ export async function acquireLock(configDir: string, timeoutSeconds: number, onW
         },
       });
       // Replaced by a rename, never written through a link planted in a config-dir others can write.
-      writeFileAtomic(info, `pid ${process.pid}, since ${new Date().toISOString()}\n`);
+      // Who holds the lock, for the message of a run that waits: not worth an fsync (a crash ends the holding anyway).
+      writeFileAtomic(info, `pid ${process.pid}, since ${new Date().toISOString()}\n`, 0o644, { durable: false });
       return {
         async release() {
           rmSync(info, { force: true });

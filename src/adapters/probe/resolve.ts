@@ -3,7 +3,7 @@
  * ADDRESS whenever NAME is fetched, instead of asking DNS. For tests and for
  * split-horizon DNS, where this host would not reach the address the CA uses.
  */
-import { isIP } from 'node:net';
+import { ipFamily } from '../../leaves/ip.js';
 import { UsageError } from '../../lib/errors.js';
 
 const FORM = 'expected NAME:IP, e.g. example.org:192.0.2.10 or example.org:[2001:db8::1] (IPv6 in brackets; several addresses separated by commas)';
@@ -39,7 +39,7 @@ export function parseResolve(values: readonly string[]): Map<string, string> {
 function parseAddress(text: string, whole: string): string {
   const bracketed = /^\[([^\]]*)\]$/.exec(text);
   const address = bracketed ? bracketed[1]! : text;
-  const family = isIP(address);
+  const family = ipFamily(address);
   if (family === 0) {
     if (/^\d+:/.test(text)) {
       throw new UsageError(`--resolve ${JSON.stringify(whole)}: give no port (the probe always uses port 80, and 443 after a redirect to https); ${FORM}`);

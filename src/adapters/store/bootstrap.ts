@@ -4,8 +4,8 @@
  * paths.ts) at once: pointing at certbot's lineage when there is one, else at
  * a short-lived self-signed placeholder, replaced atomically at deployment.
  */
-import { X509Certificate } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import type { Certificate, Config } from '../../model/types.js';
 import { lineageDir } from '../../leaves/certbot-layout.js';
@@ -97,6 +97,8 @@ export function switchToLineage(config: Config, cert: Certificate, live: string)
 
 function placeholderValid(dir: string, now: Date): boolean {
   try {
+    // node:crypto only when a placeholder is checked: a run with nothing to bootstrap does not load it.
+    const { X509Certificate } = createRequire('/')('node:crypto') as typeof import('node:crypto');
     const cert = new X509Certificate(readFileSync(join(dir, 'fullchain.pem')));
     return existsSync(join(dir, 'privkey.pem')) && Date.parse(cert.validTo) > now.getTime() + 86_400_000;
   } catch {

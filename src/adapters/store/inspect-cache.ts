@@ -6,6 +6,11 @@
  * one stat through live/'s link: no path walk), with its size and mtime, in
  * the user's private cache directory (the same one, and the same checks, as
  * the config cache: see private-dir.ts), and reused while those match.
+ *
+ * Each entry remembers the day it was last used; entries unused for
+ * FORGET_DAYS (older archive files, removed lineages) are dropped when the
+ * cache is written, so it holds about what the host's configs still read.
+ * A run reads the file once (shared()), however many steps look.
  */
 import { closeSync, fstatSync, openSync, readFileSync, rmSync, type Stats, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,7 +22,13 @@ const FILE = 'certificate-files.json';
 /** The same cache keyed by real path, before: removed when the new one is written. */
 const OLD_FILE = 'certificates.json';
 
+/** An entry not used for this many days is dropped at the next write. */
+export const FORGET_DAYS = 60;
+const DAY_MS = 86_400_000;
+
 interface Entry {
+  /** The day (days since the epoch, UTC) the entry was last used. */
+  used?: number;
   size: number;
   mtimeMs: number;
   notBefore: string;
@@ -30,6 +41,7 @@ interface Entry {
 export class InspectionCache {
   private entries: Record<string, Entry>;
   private changed = false;
+  private static readonly sharedByDir = new Map<string | null, InspectionCache>();
 
   private constructor(
     private readonly dir: string | null,
@@ -51,17 +63,33 @@ export class InspectionCache {
     }
   }
 
+  /** The cache of this run: opened (read from disk) once per directory and process, then shared by every step. */
+  static shared(dir: string | null = cacheDir()): InspectionCache {
+    let cache = InspectionCache.sharedByDir.get(dir);
+    if (cache === undefined) {
+      cache = InspectionCache.open(dir);
+      InspectionCache.sharedByDir.set(dir, cache);
+    }
+    return cache;
+  }
+
   /** Like inspectPem on the file, from the cache when the file is unchanged. Throws like readFileSync. */
   inspect(path: string): Inspection {
     const seen = statSync(path);
     const hit = this.entries[keyOf(seen)];
+    const today = dayNumber();
     if (hit && hit.size === seen.size && hit.mtimeMs === seen.mtimeMs) {
+      if (hit.used !== today) {
+        hit.used = today;
+        this.changed = true;
+      }
       return { path, notBefore: new Date(hit.notBefore), notAfter: new Date(hit.notAfter), names: hit.names, serial: hit.serial, issuer: hit.issuer };
     }
     // Key and content from the same open file: live/'s link may be replaced meanwhile.
     const { st, pem } = readWithStat(path);
     const found = inspectPem(pem, path);
     this.entries[keyOf(st)] = {
+      used: today,
       size: st.size,
       mtimeMs: st.mtimeMs,
       notBefore: found.notBefore.toISOString(),
@@ -79,7 +107,10 @@ export class InspectionCache {
     const handle = PrivateDir.open(this.dir, { create: true });
     if (handle === null) return; // not this user's, or open to others: not used
     try {
-      handle.write(FILE, JSON.stringify(this.entries), { durable: false });
+      // An entry written before entries had a day starts its count now.
+      const today = dayNumber();
+      const kept = Object.entries(this.entries).filter(([, e]) => (e.used ??= today) > today - FORGET_DAYS);
+      handle.write(FILE, JSON.stringify(Object.fromEntries(kept)), { durable: false });
       rmSync(join(handle.path, OLD_FILE), { force: true });
       this.changed = false;
     } catch {
@@ -91,6 +122,7 @@ export class InspectionCache {
 }
 
 const keyOf = (st: Stats): string => `${st.dev}:${st.ino}`;
+const dayNumber = (): number => Math.floor(Date.now() / DAY_MS);
 
 function readWithStat(path: string): { st: Stats; pem: Buffer } {
   const fd = openSync(path, 'r');

@@ -6,6 +6,7 @@
  * A command that fails is reported and tried again on the next run.
  */
 import { renewalStatuses } from '../../run/planner.js';
+import type { CertStatus } from '../../adapters/renewal/status.js';
 import type { Certificate, Config } from '../../model/types.js';
 import { type Alert, alertEnv, planAlerts } from '../../adapters/renewal/alert.js';
 import { type AlertMark, readState, recordAlerts } from '../../adapters/store/state.js';
@@ -17,11 +18,12 @@ import { redact, rememberSecret } from '../../lib/secrets.js';
 /** An alert command that hangs is stopped after this long. */
 const TIMEOUT_MS = 300_000;
 
-export async function raiseAlerts(config: Config, certs: Certificate[], command: 'obtain' | 'renew', summary: RunSummary): Promise<void> {
+/** `decided`: the certificates' states when the run changed none of them (no certbot run), else they are read again. */
+export async function raiseAlerts(config: Config, certs: Certificate[], command: 'obtain' | 'renew', summary: RunSummary, decided?: CertStatus[]): Promise<void> {
   const now = new Date();
   // Through the certificate cache: after a run with nothing renewed, no certificate is parsed again.
-  const reader = InspectionCache.open();
-  const statuses = renewalStatuses(config, certs, now, reader);
+  const reader = InspectionCache.shared();
+  const statuses = decided ?? renewalStatuses(config, certs, now, reader);
   reader.save();
   const plan = planAlerts(summary.certificates, statuses, readState(config.certsDir), now, config.alertBeforeDays);
   const marks = new Map<string, AlertMark | null>(plan.cleared.map((name) => [name, null]));

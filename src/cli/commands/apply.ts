@@ -15,6 +15,7 @@ import { checkBeforeRunning, checkHooksAndCopies } from '../../run/checks.js';
 import { underLock } from '../../run/session-io.js';
 import { formatApply } from '../output/apply-summary.js';
 import { useColor } from '../output/color.js';
+import { writeStdout } from '../output/stdio.js';
 import { newProgress } from '../output/progress.js';
 import { checkSessionArgs, type SessionArgs } from './session-options.js';
 
@@ -39,6 +40,6 @@ export async function apply(args: ApplyArgs): Promise<number> {
   // The lock is taken once, here, for all of apply's steps: the session runs inside it.
   const report = await underLock(config, args.lockTimeout, progress, () => executeApply(serversPath, realApplySteps(config, serversPath, text, nginx, { ...session, progress })));
   if (report.interruptedExit !== null) return report.interruptedExit;
-  process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : formatApply(report, useColor(process.stdout)));
+  writeStdout(args.json ? `${JSON.stringify(report, null, 2)}\n` : formatApply(report, useColor(1)));
   return report.ok ? 0 : 1;
 }

@@ -17,6 +17,7 @@ import { runSession } from '../../run/session.js';
 import { realSessionIO } from '../../run/session-io.js';
 import { checkCanReload } from '../../adapters/nginx/can-reload.js';
 import { useColor } from '../output/color.js';
+import { writeStdout } from '../output/stdio.js';
 import { newProgress } from '../output/progress.js';
 import { formatTable } from '../output/summary.js';
 import { checkSessionArgs, type SessionArgs } from './session-options.js';
@@ -52,6 +53,6 @@ export async function obtain(args: ObtainArgs): Promise<number> {
   if (outcome.interruptedExit !== null) return outcome.interruptedExit;
   const summary: RunSummary = { ok: outcome.certificates.every((r) => r.outcome !== 'failed') && outcome.reload.ok, certificates: outcome.certificates, reload: outcome.reload };
   if (!args.dryRun) await (await import('./alerts.js')).raiseAlerts(config, certs, 'obtain', summary);
-  process.stdout.write(args.json ? `${JSON.stringify(summary, null, 2)}\n` : formatTable(summary, useColor(process.stdout)));
+  writeStdout(args.json ? `${JSON.stringify(summary, null, 2)}\n` : formatTable(summary, useColor(1)));
   return summary.ok ? 0 : 1;
 }

@@ -39,7 +39,7 @@ export async function preflight(args: PreflightArgs): Promise<number> {
   if (args.json) {
     process.stdout.write(`${JSON.stringify({ ok, webroot: config.webroot, certificates: reports, pass: split.pass, fail: split.fail }, null, 2)}\n`);
   } else {
-    process.stdout.write(formatPreflightTable(reports, useColor(process.stdout)));
+    process.stdout.write(formatPreflightTable(reports, useColor(1)));
   }
   return ok ? 0 : 1;
 }

@@ -16,6 +16,7 @@ import { selectCertificates } from '../../run/select.js';
 import { runSession } from '../../run/session.js';
 import { realSessionIO } from '../../run/session-io.js';
 import { useColor } from '../output/color.js';
+import { writeStdout } from '../output/stdio.js';
 import { newProgress } from '../output/progress.js';
 import { formatTable } from '../output/summary.js';
 import { checkSessionArgs, type SessionArgs } from './session-options.js';
@@ -53,11 +54,13 @@ export async function renew(args: RenewArgs): Promise<number> {
   if (outcome.interruptedExit !== null) return outcome.interruptedExit;
   const { certificates, ran, reload } = outcome;
   const summary: RenewSummary = { ok: certificates.every((r) => r.outcome !== 'failed') && reload.ok, renewed: ran.some((r) => r.outcome === 'issued'), certificates, reload };
-  if (!args.dryRun) await (await import('./alerts.js')).raiseAlerts(config, certs, 'renew', summary);
+  // When no certbot ran, the decisions taken under the lock are still the state of every certificate.
+  const unchangedStatuses = ran.length === 0 ? outcome.decided : undefined;
+  if (!args.dryRun) await (await import('./alerts.js')).raiseAlerts(config, certs, 'renew', summary, unchangedStatuses);
   const now = new Date();
   if (args.metrics) writeMetrics(args.metrics, renewalStatuses(config, certs, now), config.certsDir, now);
   if (!(args.quiet && uneventful(summary))) {
-    process.stdout.write(args.json ? `${JSON.stringify(summary, null, 2)}\n` : formatTable(summary, useColor(process.stdout)));
+    writeStdout(args.json ? `${JSON.stringify(summary, null, 2)}\n` : formatTable(summary, useColor(1)));
   }
   return summary.ok ? 0 : 1;
 }

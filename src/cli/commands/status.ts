@@ -6,6 +6,7 @@ import { renewalStatuses } from '../../run/planner.js';
 import { selectCertificates } from '../../run/select.js';
 import { statusReport, unknownExit } from '../../run/status-report.js';
 import { useColor } from '../output/color.js';
+import { writeStdout } from '../output/stdio.js';
 import { formatStatus } from '../output/status-table.js';
 import type { StatusArgs } from './status-args.js';
 
@@ -21,6 +22,6 @@ export async function status(args: StatusArgs): Promise<number> {
   const statuses = renewalStatuses(config, selectCertificates(config, args.cert ?? []), now);
   if (args.metrics) writeMetrics(args.metrics, statuses, config.certsDir, now);
   const report = statusReport(config, statuses, now);
-  process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report, useColor(process.stdout)));
+  writeStdout(args.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report, useColor(1)));
   return unknownExit(statuses);
 }

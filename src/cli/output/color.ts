@@ -1,8 +1,10 @@
+import { isTerminal } from './stdio.js';
+
 /** Colors only on a terminal, never with NO_COLOR (https://no-color.org) or TERM=dumb. */
-export function useColor(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): boolean {
+export function useColor(fd: 1 | 2, env: NodeJS.ProcessEnv = process.env): boolean {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
   if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
-  return stream.isTTY === true && env.TERM !== 'dumb';
+  return env.TERM !== 'dumb' && isTerminal(fd);
 }
 
 export type Paint = (text: string) => string;

@@ -6,13 +6,14 @@
 import { cleanText } from '../../lib/secrets.js';
 import type { Progress } from '../../run/io.js';
 import { painter, useColor } from './color.js';
+import { isTerminal, lazyStderr } from './stdio.js';
 
 export type { Progress };
 
 /** The progress of a command on stderr: live on a terminal, plain lines in CI and pipes. */
 export function newProgress(): Progress {
-  const live = process.stderr.isTTY === true && !process.env.CI;
-  return createProgress(process.stderr, { live, color: useColor(process.stderr) });
+  const live = !process.env.CI && isTerminal(2);
+  return createProgress(lazyStderr, { live, color: useColor(2) });
 }
 
 const STEPS: [RegExp, string][] = [
@@ -22,7 +23,7 @@ const STEPS: [RegExp, string][] = [
   [/not yet due for renewal/, 'nothing to do'],
 ];
 
-export function createProgress(stream: NodeJS.WriteStream, opts: { live: boolean; color: boolean }): Progress {
+export function createProgress(stream: Pick<NodeJS.WriteStream, 'write' | 'columns'>, opts: { live: boolean; color: boolean }): Progress {
   const c = painter(opts.color);
   let current: { name: string; index: number; total: number; step: string; stepIndex: number; since: number } | null = null;
   let timer: NodeJS.Timeout | null = null;

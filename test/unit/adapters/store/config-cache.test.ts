@@ -24,11 +24,11 @@ const write = (text: string) => {
   return file;
 };
 const entries = () => readdirSync(join(dir, 'cache')).filter((f) => f.endsWith('.json'));
-/** Replace the data of the one entry, keeping the key of the text it stands for (what a valid entry of this text holds). */
+/** Replace the data of the one entry, keeping the version, path and text it stands for (what a valid entry of this text holds). */
 const plant = (data: unknown) => {
   const file = join(dir, 'cache', entries()[0]!);
-  const entry = JSON.parse(readFileSync(file, 'utf8')) as { text: string };
-  writeFileSync(file, JSON.stringify({ text: entry.text, data }), { mode: 0o600 });
+  const entry = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  writeFileSync(file, JSON.stringify({ ...entry, data }), { mode: 0o600 });
 };
 
 describe('the parsed-config cache of cert-wrap', () => {
@@ -64,6 +64,18 @@ describe('the parsed-config cache of cert-wrap', () => {
     await loadConfigCached(file);
     plant({ certificates: [{ domains: ['from-the-cache.example'] }] });
     expect((await loadConfigCached(file)).certificates[0]!.domains).toEqual(['from-the-cache.example']);
+  });
+
+  it('the file name is only a hint: an entry is used only for exactly its version, path and text', async () => {
+    const file = write('certificates:\n  - domains: [a.example]\n');
+    await loadConfigCached(file);
+    const [name] = entries();
+    const path = join(dir, 'cache', name!);
+    const entry = JSON.parse(readFileSync(path, 'utf8')) as Record<string, string>;
+    for (const [key, other] of [['text', `${entry.text}# other\n`], ['path', `${entry.path}.old`], ['version', '0.0.0']] as const) {
+      writeFileSync(path, JSON.stringify({ ...entry, [key]: other, data: { certificates: [{ domains: ['other.example'] }] } }), { mode: 0o600 });
+      expect((await loadConfigCached(file)).certificates[0]!.domains, key).toEqual(['a.example']);
+    }
   });
 
   it('tampered cache data is validated like parsed data: a bad entry falls back to the file', async () => {

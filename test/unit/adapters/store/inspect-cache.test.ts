@@ -1,13 +1,16 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { InspectionCache } from '../../../../src/adapters/store/inspect-cache.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { FORGET_DAYS, InspectionCache } from '../../../../src/adapters/store/inspect-cache.js';
 import { inspectLineage } from '../../../../src/leaves/certbot-layout.js';
 import { makeLineage } from '../../../../lab/lineage.js';
 
 let dir = '';
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => {
+  vi.useRealTimers();
+  rmSync(dir, { recursive: true, force: true });
+});
 const DAY = 86_400_000;
 
 describe('the certificate-dates cache', () => {
@@ -29,6 +32,37 @@ describe('the certificate-dates cache', () => {
     const renewed = inspectLineage(le, 'site', InspectionCache.open(cache));
     expect(renewed?.names).toEqual(['a.test', 'b.test']);
     expect(renewed).toEqual(inspectLineage(le, 'site'));
+  });
+
+  it('forgets the files no run has read for FORGET_DAYS days (older archive files, removed lineages), and keeps the others', () => {
+    dir = mkdtempSync(join(tmpdir(), 'cert-wrap-inspect-cache-'));
+    const le = join(dir, 'le');
+    const now = Date.now();
+    makeLineage(le, { name: 'site', domains: ['a.test'], notBefore: new Date(now - DAY), notAfter: new Date(now + 30 * DAY) });
+    makeLineage(le, { name: 'gone', domains: ['g.test'], notBefore: new Date(now - DAY), notAfter: new Date(now + 30 * DAY) });
+    const cache = join(dir, 'cache');
+    const count = () => Object.keys(JSON.parse(readFileSync(join(cache, 'certificate-files.json'), 'utf8'))).length;
+    const run = (names: string[], at: number) => {
+      vi.useFakeTimers({ now: at, toFake: ['Date'] });
+      const c = InspectionCache.open(cache);
+      for (const name of names) inspectLineage(le, name, c);
+      c.save();
+      vi.useRealTimers();
+    };
+    run(['site', 'gone'], now);
+    expect(count()).toBe(2);
+    // 'site' is read every day; 'gone' no more.
+    for (let day = 1; day <= FORGET_DAYS; day++) run(['site'], now + day * DAY);
+    expect(count()).toBe(1);
+    expect(inspectLineage(le, 'site', InspectionCache.open(cache))?.names).toEqual(['a.test']);
+  });
+
+  it('shared(): one read of the file per directory for the whole run', () => {
+    dir = mkdtempSync(join(tmpdir(), 'cert-wrap-inspect-cache-'));
+    const cache = join(dir, 'cache');
+    expect(InspectionCache.shared(cache)).toBe(InspectionCache.shared(cache));
+    expect(InspectionCache.shared(cache)).not.toBe(InspectionCache.shared(join(dir, 'other')));
+    expect(InspectionCache.open(cache)).not.toBe(InspectionCache.shared(cache));
   });
 
   it('an entry whose file changed in place is read again', () => {
