@@ -77,6 +77,9 @@ rmSync(next, { recursive: true, force: true });
 // proper-lockfile's graceful-fs patches node:fs when loaded (streams included) to retry on EMFILE: a
 // handful of lock calls does not need it, and every locked run paid for the patching.
 const common = { bundle: true, format: 'cjs', platform: 'node', target: 'node20', legalComments: 'none', minifyWhitespace: true, minifySyntax: true, logLevel: 'warning', alias: { 'graceful-fs': 'node:fs' } };
+// The launcher first: the scripts below end with its key line.
+await build({ ...common, entryPoints: [join(root, 'src/cli/launch.ts')], outfile: join(next, 'launch.cjs') });
+const { KEY_PREFIX } = createRequire(import.meta.url)(join(next, 'launch.cjs'));
 const protoDir = copyEtcdProtos(next);
 // Libraries that most runs of cert-wrap never call go into scripts of their own, named by their
 // content, required only when called: the etcd client (fleet mode), the YAML parser (a config the
@@ -103,14 +106,16 @@ await build({
   outExtension: { '.js': '.cjs' },
   plugins: [separateChunks({ etcd3: chunks.etcd3 }), assertForSignalExit()],
 });
-await build({ ...common, entryPoints: [join(root, 'src/cli/launch.ts')], outfile: join(next, 'launch.cjs') });
-const { KEY_PREFIX } = createRequire(import.meta.url)(join(next, 'launch.cjs'));
 for (const c of commands) {
   const file = join(next, `${c}.cjs`);
   const text = readFileSync(file, 'utf8');
   // launch.ts reads the script as latin1: it must be ASCII (esbuild's default charset).
   if (/[^\x00-\x7f]/.test(text)) throw new Error(`${c}.cjs is not ASCII: the launcher reads it as latin1`);
   writeFileSync(file, `${text}${KEY_PREFIX}${createHash('sha256').update(text).digest('hex').slice(0, 32)}\n`);
+}
+for (const file of readdirSync(next).filter((f) => f.endsWith('.cjs') && f !== 'launch.cjs')) {
+  // launch.ts compiles every script with vm.Script, which has no loader for an import(): it must be a require.
+  if (/[^\w$.]import\(/.test(readFileSync(join(next, file), 'latin1'))) throw new Error(`${file} holds an import(): the launcher cannot run it`);
 }
 makeCodeCaches(next);
 installTree(next, join(root, 'dist'));
@@ -141,18 +146,35 @@ async function buildChunk(dist, pkg, plugins = []) {
   const base = pkg.replace(/\.js$/, '').replace(/[^a-z0-9]+/g, '-');
   const out = join(dist, `${base}.tmp.cjs`);
   await build({ ...common, stdin: { contents: `module.exports = require(${JSON.stringify(pkg)});`, resolveDir: root, loader: 'js' }, outfile: out, plugins });
-  const name = `${base}-${createHash('sha256').update(readFileSync(out)).digest('hex').slice(0, 12)}.cjs`;
-  renameSync(out, join(dist, name));
+  const text = readFileSync(out, 'utf8');
+  // Compiled like the commands (see src/cli/launch.ts): ASCII, ending with its key line.
+  if (/[^\x00-\x7f]/.test(text)) throw new Error(`the ${pkg} script is not ASCII: the launcher reads it as latin1`);
+  const hash = createHash('sha256').update(text).digest('hex');
+  const name = `${base}-${hash.slice(0, 12)}.cjs`;
+  writeFileSync(join(dist, name), `${text}${KEY_PREFIX}${hash.slice(0, 32)}\n`);
+  rmSync(out);
   return name;
 }
 
-/** The imports of these packages, in a command's bundle: required from their own scripts (see buildChunk). */
+/**
+ * The imports of these packages, in a command's bundle: required from their
+ * own scripts (see buildChunk). A dynamic import() goes through a one-line
+ * module of the bundle, so esbuild turns it into a require: an import() left in
+ * the script would need a module loader that a script compiled by launch.ts
+ * does not have.
+ */
 function separateChunks(files) {
-  const names = Object.keys(files).map((n) => n.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
+  const quote = (n) => n.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const names = Object.keys(files).map(quote);
+  const scripts = Object.values(files).map((f) => quote(`./${f}`));
   return {
     name: 'separate-chunks',
     setup(b) {
-      b.onResolve({ filter: new RegExp(`^(${names.join('|')})$`) }, (args) => ({ path: `./${files[args.path]}`, external: true }));
+      b.onResolve({ filter: new RegExp(`^(${names.join('|')})$`) }, (args) =>
+        args.kind === 'dynamic-import' ? { path: args.path, namespace: 'chunk' } : { path: `./${files[args.path]}`, external: true },
+      );
+      b.onResolve({ filter: new RegExp(`^(${scripts.join('|')})$`) }, (args) => ({ path: args.path, external: true }));
+      b.onLoad({ filter: /.*/, namespace: 'chunk' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(`./${files[args.path]}`)});`, loader: 'js' }));
     },
   };
 }
@@ -235,6 +257,12 @@ function makeCodeCaches(dist) {
         timeout: 120_000,
       });
       if (r.status !== 0 || !existsSync(`${bundle}.cache`)) throw new Error(`making the code cache of ${c} failed (${r.status ?? r.signal}):\n${r.stderr}`);
+    }
+    // The typical runs parse a config and start a process: the YAML parser's and execa's scripts must have been
+    // loaded, and cached (a run that failed early would leave them without).
+    for (const chunk of ['yaml', 'execa']) {
+      const file = readdirSync(dist).find((f) => new RegExp(`^${chunk}-[0-9a-f]{12}\\.cjs$`).test(f));
+      if (file === undefined || !existsSync(join(dist, `${file}.cache`))) throw new Error(`making the code caches: the runs never loaded the ${chunk} script`);
     }
   } finally {
     rmSync(sandbox, { recursive: true, force: true });

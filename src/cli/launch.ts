@@ -11,10 +11,15 @@
  * it to the script's exact text, so a build that replaces the script while a
  * command starts can only cost the cache, never run other code. Anything
  * unexpected: the script is compiled without the cache.
+ *
+ * The libraries most runs never call are scripts of their own beside the
+ * command's (dist/NAME-HASH.cjs, see scripts/build.mjs): the command requires
+ * them when it calls them, and they are compiled the same way, each with its
+ * own cache.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 
 /** The last line of a bundle, and the first line of its cache: the hash of the bundle above it. */
@@ -53,11 +58,29 @@ export function compileBundle(file: string, opts: { cache: boolean }): { script:
   return { script: new Script(wrap(source), { filename: file, ...(cachedData ? { cachedData } : {}) }), source };
 }
 
+/** How a command's script names a library script of its own: "./NAME-HASH.cjs". */
+const CHUNK = /^\.\/[a-z0-9-]+-[0-9a-f]{12}\.cjs$/;
+
+/** The library scripts this process has loaded, by path: what scripts/code-cache.mjs makes caches of. */
+export const loadedChunks = new Map<string, { script: Script; source: string; exports: Record<string, unknown> }>();
+
 /** Run a compiled bundle as a CommonJS module; its exports. */
 export function runBundle(script: Script, file: string): Record<string, unknown> {
   const module = { exports: {} as Record<string, unknown> };
-  (script.runInThisContext() as (...args: unknown[]) => void).call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
+  const plain = createRequire(file);
+  const require = Object.assign((id: string): unknown => (CHUNK.test(id) ? loadChunk(join(dirname(file), id)) : plain(id)), plain);
+  (script.runInThisContext() as (...args: unknown[]) => void).call(module.exports, module.exports, require, module, file, dirname(file));
   return module.exports;
+}
+
+function loadChunk(file: string): Record<string, unknown> {
+  const loaded = loadedChunks.get(file);
+  if (loaded) return loaded.exports;
+  const { script, source } = compileBundle(file, { cache: true });
+  const chunk = { script, source, exports: {} as Record<string, unknown> };
+  loadedChunks.set(file, chunk);
+  chunk.exports = runBundle(script, file);
+  return chunk.exports;
 }
 
 export function launch(file: string): void {

@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cacheFileContent, cachedDataFor, compileBundle, KEY_PREFIX, keyOf, runBundle } from '../../src/cli/launch.js';
+import { cacheFileContent, cachedDataFor, compileBundle, KEY_PREFIX, keyOf, loadedChunks, runBundle } from '../../src/cli/launch.js';
 import { repoRoot } from '../../lab/cli.js';
 
 let dir = '';
@@ -23,6 +23,13 @@ function writeBundle(body: string, key: string): string {
 function makeCache(file: string): void {
   const { script, source } = compileBundle(file, { cache: false });
   (runBundle(script, file).f as () => number)();
+  writeFileSync(`${file}.cache`, cacheFileContent(source, script));
+}
+
+/** The cache of a library script: its exports are an object, not run as a command. */
+function makeChunkCache(file: string): void {
+  const { script, source } = compileBundle(file, { cache: false });
+  (runBundle(script, file).g as () => number)();
   writeFileSync(`${file}.cache`, cacheFileContent(source, script));
 }
 
@@ -54,9 +61,29 @@ describe('the code cache of a command script', () => {
     expect(keyOf(`x\n${KEY_PREFIX}not hex\n`)).toBeNull();
   });
 
+  it('a script requires a library script of its own ("./NAME-HASH.cjs") through the launcher: compiled once, with its cache', () => {
+    const lib = writeBundle('exports.g = () => 5;', 'd'.repeat(32));
+    const chunkName = 'lib-0123456789ab.cjs';
+    writeFileSync(join(dir, chunkName), readFileSync(lib));
+    const chunk = join(dir, chunkName);
+    makeChunkCache(chunk);
+    const file = writeBundle(`exports.f = () => require('./${chunkName}').g() + require('./${chunkName}').g();`, 'e'.repeat(32));
+    const { script } = compileBundle(file, { cache: false });
+    expect((runBundle(script, file).f as () => number)()).toBe(10);
+    expect(loadedChunks.get(chunk)?.script.cachedDataRejected).toBe(false);
+  });
+
+  it('the built scripts hold no import(), which a script compiled by the launcher cannot run', () => {
+    const scripts = readdirSync(join(repoRoot, 'dist')).filter((f) => f.endsWith('.cjs') && f !== 'launch.cjs');
+    expect(scripts.length).toBeGreaterThan(4);
+    for (const f of scripts) expect(readFileSync(join(repoRoot, 'dist', f), 'latin1'), f).not.toMatch(/[^\w$.]import\(/);
+  });
+
   it('the built commands ship a cache that this Node accepts', () => {
-    for (const name of ['gen-nginx', 'cert-wrap']) {
-      const { script } = compileBundle(join(repoRoot, 'dist', `${name}.cjs`), { cache: true });
+    const libraries = readdirSync(join(repoRoot, 'dist')).filter((f) => /^(yaml|execa)-[0-9a-f]{12}\.cjs$/.test(f));
+    expect(libraries).toHaveLength(2);
+    for (const name of ['gen-nginx.cjs', 'cert-wrap.cjs', ...libraries]) {
+      const { script } = compileBundle(join(repoRoot, 'dist', name), { cache: true });
       expect(script.cachedDataRejected, name).toBe(false);
     }
   });
