@@ -83,12 +83,11 @@ const { KEY_PREFIX } = createRequire(import.meta.url)(join(next, 'launch.cjs'));
 const protoDir = copyEtcdProtos(next);
 // Libraries that most runs of cert-wrap never call go into scripts of their own, named by their
 // content, required only when called: the etcd client (fleet mode), the YAML parser (a config the
-// cache does not hold), execa (a run that starts a process), Handlebars (rendering nginx servers).
+// cache does not hold), Handlebars (rendering nginx servers).
 // gen-nginx always parses and renders: it keeps them in its own script, in its code cache.
 const chunks = {
   etcd3: await buildChunk(next, 'etcd3', [etcdProtoPlugin(protoDir)]),
   yaml: await buildChunk(next, 'yaml'),
-  execa: await buildChunk(next, 'execa'),
   'handlebars/runtime.js': await buildChunk(next, 'handlebars/runtime.js'),
   handlebars: await buildChunk(next, 'handlebars'),
 };
@@ -258,9 +257,9 @@ function makeCodeCaches(dist) {
       });
       if (r.status !== 0 || !existsSync(`${bundle}.cache`)) throw new Error(`making the code cache of ${c} failed (${r.status ?? r.signal}):\n${r.stderr}`);
     }
-    // The typical runs parse a config and start a process: the YAML parser's and execa's scripts must have been
-    // loaded, and cached (a run that failed early would leave them without).
-    for (const chunk of ['yaml', 'execa']) {
+    // The typical runs parse a config: the YAML parser's script must have been loaded, and cached (a run that
+    // failed early would leave it without).
+    for (const chunk of ['yaml']) {
       const file = readdirSync(dist).find((f) => new RegExp(`^${chunk}-[0-9a-f]{12}\\.cjs$`).test(f));
       if (file === undefined || !existsSync(join(dist, `${file}.cache`))) throw new Error(`making the code caches: the runs never loaded the ${chunk} script`);
     }

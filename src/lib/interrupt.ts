@@ -15,7 +15,7 @@ export async function whileInterruptible<T>(work: (it: Interruptible) => Promise
     received = sig;
     abort.abort();
   };
-  // `on`, not `once`: the exit handler of lib/process.ts's runner (execa's) re-raises the signal when it finds no other listener.
+  // `on`, not `once`: the lock's exit handler (proper-lockfile's signal-exit) re-raises the signal when it finds no other listener.
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
   try {
     const value = await work({ signal: abort.signal, interrupted: () => received });

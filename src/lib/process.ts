@@ -3,9 +3,14 @@
  * hook is run as /bin/sh -c HOOK by its caller, on purpose), and one result
  * shape for every call site, built here alone: exit code, signal, not found,
  * output, duration. Nothing is thrown for a program that fails, is missing or
- * is stopped: callers read the result. execa is loaded only when a program
- * runs, so commands that run none start without it.
+ * is stopped: callers read the result. Built on node:child_process alone
+ * (loaded when a program runs, so commands that run none start without it):
+ * a wrapper library cost every run that started a program some 25 ms to load.
+ * A stopped program (timeout, abort) gets SIGTERM, and SIGKILL 5 s later; a
+ * program still running when cert-wrap exits gets SIGTERM.
  */
+import type { ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
 
 export interface ProcessResult {
   /** The exit code; null when the program was stopped by a signal or never started. */
@@ -43,56 +48,154 @@ export interface ProcessOptions {
   timeoutMs?: number;
   /** Abort: the program is sent SIGTERM. */
   signal?: AbortSignal;
-  /** Largest captured output, in bytes (execa's default otherwise). */
+  /** Largest captured output of each stream, in characters (100 MiB otherwise); beyond it the program is stopped. */
   maxBuffer?: number;
 }
 
+/** A program asked to stop (timeout, abort) that is still running this much later is killed. */
+const FORCE_KILL_MS = 5_000;
+/** Largest captured output of one stream when the caller gives none. */
+const DEFAULT_MAX_BUFFER = 100 * 1024 * 1024;
+
+/** Programs still running: stopped if this process exits first (an error, a signal), never left behind. */
+const running = new Set<ChildProcess>();
+let stopOnExit = false;
+
 /** Run `file` with `args` to its end; never rejects for the program's sake. */
-export async function runProcess(file: string, args: readonly string[], opts: ProcessOptions = {}): Promise<ProcessResult> {
-  const { execa } = await import('execa');
+export function runProcess(file: string, args: readonly string[], opts: ProcessOptions = {}): Promise<ProcessResult> {
+  const started = performance.now();
   const lines = opts.onLine !== undefined;
-  const child = execa(file, args, {
-    reject: false,
-    ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
-    ...(opts.env !== undefined ? { env: opts.env } : {}),
-    ...(opts.input !== undefined ? { input: opts.input } : { stdin: opts.stdin ?? 'ignore' }),
-    stdout: opts.stdout === 'stderr' ? 2 : (opts.stdout ?? 'pipe'),
-    stderr: opts.stderr ?? 'pipe',
-    ...(opts.timeoutMs !== undefined ? { timeout: opts.timeoutMs } : {}),
-    ...(opts.signal !== undefined ? { cancelSignal: opts.signal } : {}),
-    ...(opts.maxBuffer !== undefined ? { maxBuffer: opts.maxBuffer } : {}),
-    ...(lines ? { all: true, buffer: { all: true, stdout: false, stderr: false } } : {}),
-  });
-  const seen: string[] = [];
-  if (lines) {
-    for await (const line of child.iterable({ from: 'all' })) {
-      seen.push(String(line));
-      opts.onLine!(String(line));
-    }
+  const maxBuffer = opts.maxBuffer ?? DEFAULT_MAX_BUFFER;
+  // Loaded at the first program: commands that run none start without it.
+  const { spawn } = createRequire('/')('node:child_process') as typeof import('node:child_process');
+  let child: ChildProcess;
+  try {
+    child = spawn(file, args, {
+      ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
+      env: { ...process.env, ...opts.env },
+      stdio: [opts.input !== undefined ? 'pipe' : (opts.stdin ?? 'ignore'), opts.stdout === 'stderr' ? 2 : (opts.stdout ?? 'pipe'), lines ? 'pipe' : (opts.stderr ?? 'pipe')],
+    });
+  } catch (err) {
+    return Promise.resolve(result(file, started, { startError: err }));
   }
-  const r = await child;
-  const signal = (r.signal as NodeJS.Signals | undefined) ?? null;
-  const neverRan = r.failed && r.exitCode === undefined && signal === null && !r.timedOut && !r.isCanceled;
-  return {
-    exitCode: r.exitCode ?? null,
-    signal,
-    notFound: neverRan && errnoOf(r.cause) === 'ENOENT',
-    startError: neverRan ? (r.originalMessage || r.shortMessage || `cannot start ${file}`) : null,
-    timedOut: r.timedOut,
-    canceled: r.isCanceled,
-    stdout: lines ? '' : text(r.stdout),
-    stderr: lines ? '' : text(r.stderr),
-    output: seen.join('\n'),
-    durationMs: r.durationMs,
+  if (!stopOnExit) {
+    stopOnExit = true;
+    process.on('exit', () => {
+      for (const c of running) c.kill('SIGTERM');
+    });
+  }
+  running.add(child);
+
+  let timedOut = false;
+  let canceled = false;
+  let forceKill: NodeJS.Timeout | null = null;
+  const stop = () => {
+    child.kill('SIGTERM');
+    forceKill ??= setTimeout(() => child.kill('SIGKILL'), FORCE_KILL_MS);
   };
+  const timer = opts.timeoutMs !== undefined ? setTimeout(() => ((timedOut = true), stop()), opts.timeoutMs) : null;
+  const onAbort = () => ((canceled = true), stop());
+  if (opts.signal?.aborted) onAbort();
+  else opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+  // Captured output, each stream up to maxBuffer (then the program is stopped, as with a timeout).
+  const captured = { stdout: '', stderr: '' };
+  const seen: string[] = [];
+  const partial = { stdout: '', stderr: '' };
+  const take = (name: 'stdout' | 'stderr', chunk: string) => {
+    if (lines) {
+      const parts = (partial[name] + chunk).split('\n');
+      partial[name] = parts.pop()!;
+      for (const line of parts) emit(line);
+      return;
+    }
+    if (captured[name].length + chunk.length > maxBuffer) {
+      captured[name] += chunk.slice(0, Math.max(0, maxBuffer - captured[name].length));
+      stop();
+      return;
+    }
+    captured[name] += chunk;
+  };
+  const emit = (line: string) => {
+    const l = line.endsWith('\r') ? line.slice(0, -1) : line;
+    seen.push(l);
+    opts.onLine!(l);
+  };
+  for (const name of ['stdout', 'stderr'] as const) {
+    const stream = child[name];
+    if (stream === null) continue;
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => take(name, chunk));
+  }
+  if (opts.input !== undefined && child.stdin) {
+    // A program that exits without reading its input is not an error of ours.
+    child.stdin.on('error', () => {});
+    child.stdin.end(opts.input);
+  }
+
+  return new Promise((resolve) => {
+    let spawnError: unknown = null;
+    const finish = (code: number | null, signal: NodeJS.Signals | null) => {
+      running.delete(child);
+      if (timer) clearTimeout(timer);
+      if (forceKill) clearTimeout(forceKill);
+      opts.signal?.removeEventListener('abort', onAbort);
+      if (lines) for (const name of ['stdout', 'stderr'] as const) if (partial[name] !== '') emit(partial[name]);
+      resolve(
+        result(file, started, {
+          startError: spawnError,
+          exitCode: code,
+          signal,
+          timedOut,
+          canceled,
+          stdout: lines ? '' : stripFinalNewline(captured.stdout),
+          stderr: lines ? '' : stripFinalNewline(captured.stderr),
+          output: seen.join('\n'),
+        }),
+      );
+    };
+    child.on('error', (err) => {
+      // The program never started (ENOENT, EACCES): no 'close' may follow.
+      if (child.pid === undefined) {
+        spawnError = err;
+        finish(null, null);
+      }
+    });
+    child.on('close', (code, signal) => {
+      if (spawnError === null) finish(code, signal);
+    });
+  });
+}
+
+function result(
+  file: string,
+  started: number,
+  r: { startError: unknown; exitCode?: number | null; signal?: NodeJS.Signals | null; timedOut?: boolean; canceled?: boolean; stdout?: string; stderr?: string; output?: string },
+): ProcessResult {
+  const neverRan = r.startError !== null;
+  return {
+    exitCode: neverRan ? null : (r.exitCode ?? null),
+    signal: neverRan ? null : (r.signal ?? null),
+    notFound: neverRan && errnoOf(r.startError) === 'ENOENT',
+    startError: neverRan ? (r.startError instanceof Error ? r.startError.message : '') || `cannot start ${file}` : null,
+    timedOut: r.timedOut ?? false,
+    canceled: r.canceled ?? false,
+    stdout: r.stdout ?? '',
+    stderr: r.stderr ?? '',
+    output: r.output ?? '',
+    durationMs: performance.now() - started,
+  };
+}
+
+/** The output without its last line feed, as programs' output is read (`$(...)` in a shell). */
+function stripFinalNewline(text: string): string {
+  return text.endsWith('\r\n') ? text.slice(0, -2) : text.endsWith('\n') ? text.slice(0, -1) : text;
 }
 
 /** The errno code ('ENOENT', 'EACCES') of the spawn's error, read without a cast. */
 function errnoOf(err: unknown): string | undefined {
   return err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
 }
-
-const text = (value: unknown): string => (typeof value === 'string' ? value : '');
 
 /** In words, how a program that did not succeed ended: "exit code 3", "stopped by SIGTERM", "not found". */
 export function howItEnded(r: ProcessResult): string {

@@ -2,8 +2,9 @@
  * The one certbot session, used by obtain, renew and apply:
  *
  *   lock → decide (under the lock, so a run that waited sees what the other
- *   renewed) → checks → redo failed deploys → reload check → bootstrap →
- *   HTTP-01 probe hold-back → certbot runs, one at a time → reload → record.
+ *   renewed) → checks → redo failed deploys → reload check → bootstrap and
+ *   HTTP-01 probe hold-back (side by side) → certbot runs, one at a time →
+ *   reload → record.
  *
  * Everything that touches the world goes through SessionIO, so the order and
  * the decisions are tested in-process with fakes (test/unit/run/); the real
@@ -88,8 +89,11 @@ export async function runSession(config: Config, certs: Certificate[], opts: Ses
     if (plan.length > 0) {
       // Another run left something due that was not when the caller looked: check now, before ordering.
       if (opts.reload && !opts.reloadChecked) await io.checkReload();
-      if (!opts.dryRun) await io.bootstrap(plan.map((p) => p.cert));
-      const checked = await io.holdBack(plan);
+      // The placeholders (openssl) and the HTTP-01 probe (port 80) do not depend on each other: side by side.
+      const [booted, probed] = await Promise.allSettled([opts.dryRun ? null : io.bootstrap(plan.map((p) => p.cert)), io.holdBack(plan)]);
+      if (booted.status === 'rejected') throw booted.reason;
+      if (probed.status === 'rejected') throw probed.reason;
+      const checked = probed.value;
       const runs = await runCertbot(checked.plan, opts, io);
       if (runs.interrupted !== null) return { certificates: [], ran: [], reload: runs.reload, decided: statuses, interruptedExit: signalExitCode(runs.interrupted) };
       ran = inPlanOrder(plan, runs.reports, checked.heldBack);

@@ -61,6 +61,17 @@ describe('runProcess: one result shape for every program', () => {
     expect(r.stdout.split('\n')).toEqual(['in', `x:${(process.env.PATH ?? '').slice(0, 4)}`, dir]);
   });
 
+  it('output beyond maxBuffer: the program is stopped, what came within the limit kept', async () => {
+    const r = await runProcess('sh', ['-c', 'yes 0123456789 | head -c 1000000; exec sleep 30'], { maxBuffer: 1000 });
+    expect(r).toMatchObject({ exitCode: null, signal: 'SIGTERM' });
+    expect(r.stdout).toBe('0123456789\n'.repeat(91).slice(0, 1000));
+  });
+
+  it('one final line feed is not part of the output (LF or CRLF), the others are', async () => {
+    expect((await runProcess('printf', ['a\n\nb\r\n'])).stdout).toBe('a\n\nb');
+    expect((await runProcess('printf', ['a\n\n'])).stdout).toBe('a\n');
+  });
+
   it('onLine: stdout and stderr line by line, interleaved, kept in output', async () => {
     const lines: string[] = [];
     const r = await runProcess('sh', ['-c', 'echo one; sleep 0.1; echo two >&2; sleep 0.1; echo three'], { onLine: (l) => lines.push(l) });

@@ -6,7 +6,7 @@
  * Explicit settings (nginx.binary, nginx.conf-file, nginx.prefix,
  * nginx.pid-file) always win. This is the one module that knows these rules.
  */
-import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { NginxHostError } from '../../lib/errors.js';
 import { type ProcessResult, runProcess } from '../../lib/process.js';
@@ -77,10 +77,31 @@ function firstLine(text: string): string {
 
 function defaultDeps(): HostDeps {
   return {
-    run: (binary, args) => runProcess(binary, args),
+    run: (binary, args) => (args.length === 1 && args[0] === '-V' ? compiledIn(binary) : runProcess(binary, args)),
     readFile: readSmallFile,
     path: process.env.PATH ?? '',
   };
+}
+
+/** `nginx -V` of each binary this process ran, while the file is the same: a run that checks and reloads asks once. */
+const versions = new Map<string, Promise<ProcessResult>>();
+
+function compiledIn(binary: string): Promise<ProcessResult> {
+  let key: string;
+  try {
+    const st = statSync(binary);
+    key = `${binary}\0${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
+  } catch {
+    return runProcess(binary, ['-V']);
+  }
+  let run = versions.get(key);
+  if (run === undefined) {
+    run = runProcess(binary, ['-V']);
+    versions.set(key, run);
+    // Only an answer is kept: a failure is asked again.
+    void run.then((r) => r.exitCode !== 0 && versions.delete(key));
+  }
+  return run;
 }
 
 /** Never blocks on a FIFO or reads a device: regular files up to 1 MiB only. */

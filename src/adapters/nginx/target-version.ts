@@ -6,6 +6,7 @@
  */
 import type { Config } from '../../model/types.js';
 import { UsageError } from '../../lib/errors.js';
+import { runProcess } from '../../lib/process.js';
 import { findNginxBinary } from './binary.js';
 import { NGINX_CHANGES, parseNginxVersion, versionAtLeast } from './version.js';
 
@@ -42,7 +43,6 @@ function checkVersion(config: Config, version: string): void {
 }
 
 const runNginx: RunNginx = async (binary, args) => {
-  const { execa } = await import('execa');
-  const r = await execa(binary, args, { reject: false, stdin: 'ignore' });
-  return { exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr), notFound: (r as { code?: string }).code === 'ENOENT' };
+  const r = await runProcess(binary, args);
+  return { exitCode: r.exitCode ?? undefined, stdout: r.stdout, stderr: r.stderr, notFound: r.notFound };
 };

@@ -1,6 +1,6 @@
 /** findNginxHost against the real nginx (the answers from a table: test/unit/adapters/nginx/host.test.ts). */
 import { runProcess } from '../../../src/lib/process.js';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/model/load.js';
@@ -44,3 +44,29 @@ function realDeps(): HostDeps {
     path: process.env.PATH ?? '',
   };
 }
+
+describe('nginx -V, asked once per binary and run', () => {
+  let dir = '';
+  beforeAll(async () => {
+    dir = await makeTempDir('cert-wrap-host-v-');
+  });
+  afterAll(() => removeTempDir(dir));
+
+  it('a second findNginxHost does not run nginx -V again; a replaced binary is asked again', async () => {
+    const fake = join(dir, 'nginx');
+    const calls = join(dir, 'calls');
+    const script = (version: string) =>
+      `#!/bin/sh\necho "$*" >> ${calls}\necho "nginx version: nginx/${version}" >&2\necho "configure arguments: --conf-path=${dir}/nginx.conf --pid-path=${dir}/nginx.pid" >&2\n`;
+    writeFileSync(fake, script('1.22.1'), { mode: 0o755 });
+    const cfg = config(`  binary: ${fake}\n  pid-file: ${dir}/nginx.pid\n`);
+    const count = () => readFileSync(calls, 'utf8').split('\n').filter((l) => l === '-V').length;
+    expect((await findNginxHost(cfg)).confFile).toBe(`${dir}/nginx.conf`);
+    await findNginxHost(cfg);
+    expect(count()).toBe(1);
+    // Replaced (a package upgrade): another file, asked again.
+    writeFileSync(`${fake}.new`, script('1.26.0'), { mode: 0o755 });
+    renameSync(`${fake}.new`, fake);
+    await findNginxHost(cfg);
+    expect(count()).toBe(2);
+  });
+});
