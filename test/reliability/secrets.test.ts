@@ -15,6 +15,11 @@ import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bins } from '../../lab/cli.js';
+import { exitCodeOf } from '../../src/cli/exit-codes.js';
+import { formatError } from '../../src/cli/run.js';
+import { loadConfigCached } from '../../src/adapters/store/config-cache.js';
+import { forgetSecrets } from '../../src/lib/secrets.js';
+import { loadConfig } from '../../src/model/load.js';
 import { makeLineage } from '../../lab/lineage.js';
 import { makeTempDir, removeTempDir } from '../../lab/tmp.js';
 import { requireTools } from '../../lab/tools.js';
@@ -362,11 +367,40 @@ describe('a config error in an EAB field never echoes the value (cert-wrap and g
     ['an ini-style eab-hmac-key=... line among YAML', `webroot: /var/www\neab-kid: ${KID}\neab-hmac-key=${HMAC}\ncertificates:\n  - domains: [a.example.org]\n`, 'site.yaml'],
     ['a secret cut at the end of a long value', base(`nginx: ["${'x'.repeat(44)}", {eab-hmac-key: ${HMAC}}]`), 'site.yaml'],
   ];
-  it.each(cases)('%s', { timeout: 60_000 }, async (label, text, name) => {
+  const write = (label: string, text: string, name: string) => {
     const sub = join(dir, `bad-${label.replace(/\W+/g, '-')}`);
     mkdirSync(sub, { recursive: true });
     const file = join(sub, name);
     writeFileSync(file, text);
+    return file;
+  };
+  // Every case in-process, through the loaders the two commands use and the one error formatter, as each prints it;
+  // the secrets this worker's earlier files remembered are forgotten first, so the redaction has to come from this load.
+  it.each(cases)('%s', async (label, text, name) => {
+    const file = write(label, text, name);
+    for (const [program, load] of [
+      ['gen-nginx', async () => loadConfig(file)],
+      ['cert-wrap', () => loadConfigCached(file)],
+    ] as const) {
+      for (const debug of [false, true]) {
+        forgetSecrets();
+        const err: unknown = await load().then(
+          () => null,
+          (e: unknown) => e,
+        );
+        const what = `${label}: ${program}${debug ? ' --debug' : ''}`;
+        expect(err, what).not.toBeNull();
+        expect(exitCodeOf(err), what).toBe(2);
+        const said = formatError(program, err, debug);
+        expect(said, what).toContain(name);
+        expectNoSecret(what, said);
+      }
+    }
+  });
+  // A few of them through the binaries, each command with and without --debug.
+  const throughBinaries = cases.filter(([label]) => ['eab-kid with a space', 'a JSON syntax error at the secret (an unquoted value)', 'an ini-style eab-hmac-key=... line among YAML'].includes(label));
+  it.each(throughBinaries)('the binaries: %s', { timeout: 60_000 }, async (label, text, name) => {
+    const file = write(`bin-${label}`, text, name);
     const runs = await Promise.all([
       capture(`${label}: gen-nginx`, bins.genNginx, [file]),
       capture(`${label}: gen-nginx --debug`, bins.genNginx, [file, '--debug']),
