@@ -13,6 +13,10 @@ import { CostSequencer } from './test/setup/sequencer.js';
 // hooks, and the two that wrap node:fs load their subject afresh (vi.resetModules). Workers: the
 // tests mostly wait on real processes (certbot, nginx, etcd, lease timeouts), so more workers than
 // cores; CERT_WRAP_TEST_WORKERS overrides.
+// A machine may set NODE_EXTRA_CA_CERTS (this one names the system bundle): Node then reads that bundle
+// at every start, about 50 ms of CPU for each of the thousands of processes the tests start. Nothing
+// they reach on loopback needs the machine's extra CAs (Pebble's CA is handed over explicitly).
+delete process.env['NODE_EXTRA_CA_CERTS'];
 const cacheDir = 'test/setup/cache-dir.ts';
 const builtDist = 'test/setup/built-dist.ts';
 

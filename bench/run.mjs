@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// Benchmarks of gen-nginx and cert-wrap: node bench/run.mjs [--quick] [--only fleet] [--output FILE] [--verbose]
+// Benchmarks of gen-nginx and cert-wrap: node bench/run.mjs [--quick] [--only fleet|renewal|obtain] [--output FILE] [--verbose]
 //
 // Full mode prints one markdown table and writes it to BENCHMARKS.md; it exits
 // 0 even when a target is missed (the table says FAIL). Quick mode (CI) uses
 // fewer runs and smaller sizes, skips the parts that need Pebble, writes no
 // file unless --output is given, and exits 1 only when a figure misses its
-// target by more than 3x. --only fleet measures the fleet rows alone and, like
-// quick mode, writes no file unless --output is given. Exit 2: the benchmark
+// target by more than 3x. --only fleet|renewal|obtain measures that part alone
+// and, like quick mode, writes no file unless --output is given. Exit 2: the benchmark
 // could not run.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import os from 'node:os';
@@ -38,13 +38,13 @@ const { values: opts } = parseArgs({
   },
 });
 if (opts.help) {
-  process.stdout.write('usage: node bench/run.mjs [--quick] [--only fleet] [--output FILE] [--verbose]\n' +
+  process.stdout.write('usage: node bench/run.mjs [--quick] [--only fleet|renewal|obtain] [--output FILE] [--verbose]\n' +
     '  full mode writes BENCHMARKS.md (or FILE); --quick writes only FILE, and exits 1 on a >3x regression;\n' +
-    '  --only fleet measures only the fleet rows (etcd), in full or quick mode, and writes only FILE;\n' +
+    '  --only PART measures only the fleet rows (etcd), the renewal rows or the obtain overhead, in full or quick mode, and writes only FILE;\n' +
     '  --verbose logs every run (wall time, peak RSS, command) on stderr\n');
   process.exit(0);
 }
-const ONLY = ['fleet'];
+const ONLY = ['fleet', 'renewal', 'obtain'];
 if (opts.only !== undefined && !ONLY.includes(opts.only)) {
   process.stderr.write(`bench: --only ${JSON.stringify(opts.only)}: the parts that can run alone are ${ONLY.join(', ')}\n`);
   process.exit(2);
@@ -106,27 +106,31 @@ async function main() {
   runner = new Runner(tmp, opts.verbose ? (line) => log(`run ${line}`) : undefined);
   const ctx = { quick, tmp, app, node: process.execPath, runner, log };
 
-  const rows = only === 'fleet' ? await timed('fleet', () => fleetRows(ctx, root, (stop) => stops.push(stop))) : await allRows(ctx);
+  const rows = only === 'fleet' ? await timed('fleet', () => fleetRows(ctx, root, (stop) => stops.push(stop))) : await allRows(ctx, only);
   return report(rows, { t0, machine });
 }
 
-/** Every row, in the table's order. */
-async function allRows(ctx) {
+/** Every row, in the table's order; with `only` ('renewal', 'obtain'), that part alone. */
+async function allRows(ctx, only) {
   const rows = [];
-  rows.push(...(await timed('start-up', () => startup(ctx))));
-  rows.push(...(await timed('scale', () => scale(ctx))));
-  rows.push(...(await timed('fleet', () => fleetRows(ctx, root, (stop) => stops.push(stop)))));
+  if (only === null) {
+    rows.push(...(await timed('start-up', () => startup(ctx))));
+    rows.push(...(await timed('scale', () => scale(ctx))));
+    rows.push(...(await timed('fleet', () => fleetRows(ctx, root, (stop) => stops.push(stop)))));
+  }
 
   const directoryUrl = 'https://127.0.0.1:14000/dir';
   log(`making ${LINEAGES} certbot lineages`);
-  const prep = await timed('lineages', () => prepareRenewal(ctx, directoryUrl));
+  const prep = only === 'obtain' ? null : await timed('lineages', () => prepareRenewal(ctx, directoryUrl));
   let acme = null;
   if (!quick) {
     log('starting Pebble and nginx on loopback');
     acme = await startAcme(tmp, { waitMs: PORT_WAIT_MS, log, track: (stop) => stops.push(stop) });
   }
-  rows.push(...(await timed('renewal', () => renewal(ctx, prep, acme))));
-  if (acme !== null) {
+  if (prep !== null) rows.push(...(await timed('renewal', () => renewal(ctx, prep, acme))));
+  if (only === 'renewal') {
+    // that part alone
+  } else if (acme !== null) {
     rows.push(...(await timed('wrapper overhead', () => overhead(ctx, acme))));
   } else {
     rows.push({

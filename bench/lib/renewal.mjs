@@ -14,6 +14,15 @@ import { target } from './report.mjs';
 export const LINEAGES = 100;
 const DAY = 86_400_000;
 
+/**
+ * Debian's cron gives a job HOME, LOGNAME, SHELL=/bin/sh and PATH=/usr/bin:/bin; cert-wrap's private
+ * cache stays the benchmark's own directory (see run.mjs).
+ */
+function cronEnv() {
+  const user = process.env.LOGNAME ?? process.env.USER ?? 'root';
+  return { HOME: process.env.HOME ?? '/root', LOGNAME: user, SHELL: '/bin/sh', PATH: '/usr/bin:/bin', CERT_WRAP_CACHE_DIR: process.env.CERT_WRAP_CACHE_DIR };
+}
+
 /** Lineages and configs, made once (before the ACME server is needed). */
 export function prepareRenewal(ctx, directoryUrl) {
   const certbot = findTool('certbot');
@@ -61,20 +70,24 @@ export async function renewal(ctx, prep, acme) {
   const { runner, app, node } = ctx;
   // Full mode: 5 rounds of 20 certonly runs cover each of the 100 certificates once.
   const rounds = ctx.quick ? 3 : 5;
+  // Both renewals run with cron's environment, as the schedule runs them (and without what the benchmark's own
+  // environment may hold, such as a NODE_EXTRA_CA_CERTS that Node would read at every start).
+  const env = cronEnv();
   const tasks = {
-    cw: () => runner.run(node, [app.certWrap, 'renew', '-c', prep.config, '--no-preflight'], { label: 'cert-wrap renew' }),
-    certbot: () => runner.run(prep.certbot, ['renew', '--no-random-sleep-on-renew', ...prep.dirArgs], { label: 'certbot renew' }),
+    cw: () => runner.run(node, [app.certWrap, 'renew', '-c', prep.config, '--no-preflight'], { env, label: 'cert-wrap renew' }),
+    certbot: () => runner.run(prep.certbot, ['renew', '--no-random-sleep-on-renew', ...prep.dirArgs], { env, label: 'certbot renew' }),
   };
 
   // Nothing may be due: check once what each side did.
   const cw = await runner.run(node, [app.certWrap, 'renew', '-c', prep.config, '--no-preflight', '--json'], {
+    env,
     stdoutFile: path.join(prep.dir, 'cw-renew.json'),
     label: 'cert-wrap renew --json',
   });
   const summary = JSON.parse(cw.stdout);
   const unchanged = summary.certificates.filter((c) => c.outcome === 'unchanged').length;
   if (unchanged !== LINEAGES || summary.renewed) throw new Error(`cert-wrap renew: ${unchanged} of ${LINEAGES} certificates unchanged, expected all`);
-  const cb = await runner.run(prep.certbot, ['renew', '--no-random-sleep-on-renew', ...prep.dirArgs], { stdoutFile: path.join(prep.dir, 'certbot-renew.out') });
+  const cb = await runner.run(prep.certbot, ['renew', '--no-random-sleep-on-renew', ...prep.dirArgs], { env, stdoutFile: path.join(prep.dir, 'certbot-renew.out') });
   const said = cb.stdout + runner.lastStderr();
   const skipped = (said.match(/\(skipped\)/g) ?? []).length;
   if (skipped !== LINEAGES || !said.includes('No renewals were attempted')) {
