@@ -9,13 +9,17 @@
  * time (5 to 20 ms here, mostly the fsync). Each writer is first run to completion to measure how long it takes,
  * when its temporary file appears and when it is renamed into place, and to
  * record the new content. Then:
- *  - NOTHING_LOST_UNIFORM_KILLS (default 12) kills after a delay drawn
+ *  - NOTHING_LOST_UNIFORM_KILLS (default 8) kills after a delay drawn
  *    uniformly in [0, 1.2 x duration] from the start of the process (the write
  *    is a small part of a run: most of these land before it);
- *  - NOTHING_LOST_TARGETED_KILLS (default 12) more kills after a delay drawn
+ *  - NOTHING_LOST_TARGETED_KILLS (default 8) more kills after a delay drawn
  *    uniformly in [0, 1.2 x write window] from the moment the temporary file
  *    appears (inotify, through fs.watch), so that a good share of the kills
- *    hit the write itself.
+ *    hit the write itself;
+ *  - load moves a run away from its calibration (every kill early when the
+ *    machine is busier, late when it is calmer): a region the kills above all
+ *    missed (before the write, into it at least twice, past the rename) gets
+ *    up to 8 more kills aimed at it, named in the report.
  * Every kill costs a whole run of a command (a node start-up and a 1 to 3 MB
  * write): the defaults keep the file to about 20 s; raise them for a soak.
  * Each kill is classified from what is left on disk: before the write (old
@@ -43,8 +47,8 @@ import { printSeedOnFailure, stressSeed, stressSize } from '../../lab/stress.js'
 import { makeTempDir, removeTempDir } from '../../lab/tmp.js';
 
 /** Kills drawn over the whole run, and kills aimed at the write. */
-const UNIFORM_KILLS = stressSize('NOTHING_LOST_UNIFORM_KILLS', 12);
-const TARGETED_KILLS = stressSize('NOTHING_LOST_TARGETED_KILLS', 12);
+const UNIFORM_KILLS = stressSize('NOTHING_LOST_UNIFORM_KILLS', 8);
+const TARGETED_KILLS = stressSize('NOTHING_LOST_TARGETED_KILLS', 8);
 /** Runs to completion used to measure a writer and record its new content. */
 const CALIBRATION_RUNS = stressSize('NOTHING_LOST_CALIBRATION_RUNS', 3);
 const TEST_TIMEOUT = 240_000;
@@ -114,7 +118,8 @@ const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex').
 // ---------------------------------------------------------------------------
 // One run of a writer, optionally killed
 
-type KillPlan = { from: 'start' | 'tmp'; delayMs: number };
+/** `topUp`: a kill added after the planned ones, aimed at a region they all missed (named here). */
+type KillPlan = { from: 'start' | 'tmp'; delayMs: number; topUp?: string };
 
 interface RunResult {
   pid: number;
@@ -311,21 +316,30 @@ function countLanded(attempts: Attempt[]): Record<Landed, number> {
 }
 
 function report(s: Scenario, cal: Calibration, stats: KillStats): string {
-  const uniform = stats.attempts.filter((a) => a.plan.from === 'start');
-  const targeted = stats.attempts.filter((a) => a.plan.from === 'tmp');
+  const uniform = stats.attempts.filter((a) => a.plan.from === 'start' && a.plan.topUp === undefined);
+  const targeted = stats.attempts.filter((a) => a.plan.from === 'tmp' && a.plan.topUp === undefined);
   const fmt = (xs: Attempt[]) =>
     Object.entries(countLanded(xs))
       .filter(([, n]) => n > 0)
       .map(([k, n]) => `${k} ${n}`)
       .join(', ');
+  const topUps = [...new Set(stats.attempts.flatMap((a) => (a.plan.topUp === undefined ? [] : [a.plan.topUp])))].map(
+    (what) => `${stats.attempts.filter((a) => a.plan.topUp === what).length} more aimed ${what} (${fmt(stats.attempts.filter((a) => a.plan.topUp === what))})`,
+  );
   const left = stats.attempts.reduce((n, a) => n + a.leftovers.length, 0);
   return [
     `${s.label} (seed ${SEED}): ${(cal.bytes / 1e6).toFixed(2)} MB written; run ${cal.durationMs.toFixed(0)} ms, temporary file at ${cal.tmpAtMs.toFixed(0)} ms, renamed at ${cal.renamedAtMs.toFixed(0)} ms (write window ${cal.writeWindowMs.toFixed(1)} ms)`,
     `  ${uniform.length} kills uniform in [0, ${(1.2 * cal.durationMs).toFixed(0)}] ms from start: ${fmt(uniform)}`,
     `  ${targeted.length} kills uniform in [0, ${(1.2 * cal.writeWindowMs).toFixed(1)}] ms after the temporary file appeared: ${fmt(targeted)}`,
+    ...(topUps.length > 0 ? [`  the planned kills missed a region: ${topUps.join('; ')}`] : []),
     `  targets old or new after every kill: ${stats.violations.length === 0 ? 'yes' : `NO (${stats.violations.length} violations)`}; temporary files left by kills: ${left}; ${stats.seconds.toFixed(1)} s` +
       (stats.buildRetries > 0 ? ` (${stats.buildRetries} runs retried: dist/ was being rebuilt)` : ''),
   ].join('\n');
+}
+
+/** Kills aimed at the write that landed in it. */
+function hitWrite(stats: KillStats): number {
+  return stats.attempts.filter((a) => a.plan.from === 'tmp' && (a.landed === 'during-write' || a.landed === 'between-renames')).length;
 }
 
 /** The checks every writer must pass, and its report line. */
@@ -336,6 +350,17 @@ async function tortureWriter(s: Scenario): Promise<{ cal: Calibration; stats: Ki
   const uniform = Array.from({ length: UNIFORM_KILLS }, (): KillPlan => ({ from: 'start', delayMs: rnd() * 1.2 * cal.durationMs }));
   const targeted = Array.from({ length: TARGETED_KILLS }, (): KillPlan => ({ from: 'tmp', delayMs: rnd() * 1.2 * cal.writeWindowMs }));
   await killMany(s, [...uniform, ...targeted], stats);
+  // Load moves a run away from its calibration (slower: every kill lands early; faster: late). A region the planned
+  // kills all missed gets up to 8 more, aimed at it, so that every run covers both sides of the rename and the write.
+  const landed = () => countLanded(stats.attempts);
+  const topUps: [string, () => boolean, (i: number) => KillPlan][] = [
+    ['before the write', () => landed()['before-write'] > 0, () => ({ from: 'start', delayMs: 0 })],
+    ['past the rename', () => landed()['after-rename'] + landed().completed > 0, (i) => ({ from: 'tmp', delayMs: cal.writeWindowMs * 3 * 2 ** i })],
+    ['into the write', () => hitWrite(stats) >= 2, (i) => ({ from: 'tmp', delayMs: (cal.writeWindowMs * (i % 4)) / 4 })],
+  ];
+  for (const [what, met, plan] of topUps) {
+    for (let i = 0; i < 8 && !met(); i++) await killMany(s, [{ ...plan(i), topUp: what }], stats);
+  }
   console.log(report(s, cal, stats));
 
   const context = report(s, cal, stats);
@@ -351,8 +376,7 @@ async function tortureWriter(s: Scenario): Promise<{ cal: Calibration; stats: Ki
   expect(counts['after-rename'] + counts.completed, context).toBeGreaterThan(0);
   // The kills aimed at the write did hit it, more than once (how many depends on the machine's load: the
   // write window is measured beforehand; more targeted kills give more hits).
-  const hitWrite = stats.attempts.filter((a) => a.plan.from === 'tmp' && (a.landed === 'during-write' || a.landed === 'between-renames')).length;
-  expect(hitWrite, `${context}\nkills aimed at the write that landed in it (raise NOTHING_LOST_TARGETED_KILLS)`).toBeGreaterThanOrEqual(2);
+  expect(hitWrite(stats), `${context}\nkills aimed at the write that landed in it (raise NOTHING_LOST_TARGETED_KILLS)`).toBeGreaterThanOrEqual(2);
   // A temporary file is left exactly when a kill landed while it existed.
   for (const a of stats.attempts) {
     if (a.landed === 'before-write' || a.landed === 'completed') expect(a.leftovers, context).toEqual([]);
