@@ -91,32 +91,18 @@ const chunks = {
   'handlebars/runtime.js': await buildChunk(next, 'handlebars/runtime.js'),
   handlebars: await buildChunk(next, 'handlebars'),
 };
-await build({
-  ...common,
-  entryPoints: { 'cert-wrap': join(root, 'src/cli/cert-wrap.ts') },
-  outdir: next,
-  outExtension: { '.js': '.cjs' },
-  plugins: [separateChunks(chunks), assertForSignalExit()],
-});
-await build({
-  ...common,
-  entryPoints: { 'gen-nginx': join(root, 'src/cli/gen-nginx.ts') },
-  outdir: next,
-  outExtension: { '.js': '.cjs' },
-  plugins: [separateChunks({ etcd3: chunks.etcd3 }), assertForSignalExit()],
-});
+const ownChunks = { 'cert-wrap': chunks, 'gen-nginx': { etcd3: chunks.etcd3 } };
 for (const c of commands) {
   const file = join(next, `${c}.cjs`);
+  await build({ ...common, entryPoints: [join(root, 'src/cli', `${c}.ts`)], outfile: file, plugins: [separateChunks(ownChunks[c]), assertForSignalExit()] });
   const text = readFileSync(file, 'utf8');
-  // launch.ts reads the script as latin1: it must be ASCII (esbuild's default charset).
-  if (/[^\x00-\x7f]/.test(text)) throw new Error(`${c}.cjs is not ASCII: the launcher reads it as latin1`);
-  writeFileSync(file, `${text}${KEY_PREFIX}${createHash('sha256').update(text).digest('hex').slice(0, 32)}\n`);
+  writeFileSync(file, withKeyLine(text, `${c}.cjs`).text);
 }
 for (const file of readdirSync(next).filter((f) => f.endsWith('.cjs') && f !== 'launch.cjs')) {
   // launch.ts compiles every script with vm.Script, which has no loader for an import(): it must be a require.
   if (/[^\w$.]import\(/.test(readFileSync(join(next, file), 'latin1'))) throw new Error(`${file} holds an import(): the launcher cannot run it`);
 }
-makeCodeCaches(next);
+makeCodeCaches(next, chunks.yaml);
 installTree(next, join(root, 'dist'));
 
 /**
@@ -145,14 +131,21 @@ async function buildChunk(dist, pkg, plugins = []) {
   const base = pkg.replace(/\.js$/, '').replace(/[^a-z0-9]+/g, '-');
   const out = join(dist, `${base}.tmp.cjs`);
   await build({ ...common, stdin: { contents: `module.exports = require(${JSON.stringify(pkg)});`, resolveDir: root, loader: 'js' }, outfile: out, plugins });
-  const text = readFileSync(out, 'utf8');
-  // Compiled like the commands (see src/cli/launch.ts): ASCII, ending with its key line.
-  if (/[^\x00-\x7f]/.test(text)) throw new Error(`the ${pkg} script is not ASCII: the launcher reads it as latin1`);
-  const hash = createHash('sha256').update(text).digest('hex');
+  const { text, hash } = withKeyLine(readFileSync(out, 'utf8'), `the ${pkg} script`);
   const name = `${base}-${hash.slice(0, 12)}.cjs`;
-  writeFileSync(join(dist, name), `${text}${KEY_PREFIX}${hash.slice(0, 32)}\n`);
+  writeFileSync(join(dist, name), text);
   rmSync(out);
   return name;
+}
+
+/**
+ * A script as launch.ts compiles it: ASCII (it reads the file as latin1; esbuild's default charset
+ * escapes the rest), ending with its key line, the hash of the text above it.
+ */
+function withKeyLine(text, what) {
+  if (/[^\x00-\x7f]/.test(text)) throw new Error(`${what} is not ASCII: the launcher reads it as latin1`);
+  const hash = createHash('sha256').update(text).digest('hex');
+  return { text: `${text}${KEY_PREFIX}${hash.slice(0, 32)}\n`, hash };
 }
 
 /**
@@ -217,7 +210,7 @@ function etcdProtoPlugin(protoDir) {
  * directory (certbot is /bin/true there, nothing is reloaded), and the
  * functions they compiled are cached. Only the command's own files are written.
  */
-function makeCodeCaches(dist) {
+function makeCodeCaches(dist, yamlScript) {
   const sandbox = mkdtempSync(join(tmpdir(), 'cert-wrap-build-'));
   try {
     const config = join(sandbox, 'site.yaml');
@@ -259,10 +252,7 @@ function makeCodeCaches(dist) {
     }
     // The typical runs parse a config: the YAML parser's script must have been loaded, and cached (a run that
     // failed early would leave it without).
-    for (const chunk of ['yaml']) {
-      const file = readdirSync(dist).find((f) => new RegExp(`^${chunk}-[0-9a-f]{12}\\.cjs$`).test(f));
-      if (file === undefined || !existsSync(join(dist, `${file}.cache`))) throw new Error(`making the code caches: the runs never loaded the ${chunk} script`);
-    }
+    if (!existsSync(join(dist, `${yamlScript}.cache`))) throw new Error(`making the code caches: the runs never loaded ${yamlScript}`);
   } finally {
     rmSync(sandbox, { recursive: true, force: true });
   }

@@ -5,14 +5,14 @@
 import { ConfigError } from '../lib/errors.js';
 import { cleanText } from '../lib/secrets.js';
 import { exitCodeOf, isExpected } from './exit-codes.js';
+import { readerGone } from './output/stdio.js';
 
 export async function runMain(program: string, main: (argv: string[]) => Promise<number>): Promise<void> {
   const argv = process.argv.slice(2);
   const debug = argv.includes('--debug');
-  // `gen-nginx x | head -1`: the reader went away; end quietly.
-  whenCreated('stdout', (stdout) =>
+  whenStdoutCreated((stdout) =>
     stdout.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      if (err.code === 'EPIPE') readerGone();
       throw err;
     }),
   );
@@ -29,18 +29,18 @@ export async function runMain(program: string, main: (argv: string[]) => Promise
  * creating the stream loads Node's stream modules, which a run that prints
  * nothing, or prints through output/stdio.ts, does not need.
  */
-function whenCreated(name: 'stdout', then: (stream: NodeJS.WriteStream) => void): void {
-  const lazy = Object.getOwnPropertyDescriptor(process, name);
+function whenStdoutCreated(then: (stream: NodeJS.WriteStream) => void): void {
+  const lazy = Object.getOwnPropertyDescriptor(process, 'stdout');
   if (lazy?.get === undefined || !lazy.configurable) {
-    then(process[name]);
+    then(process.stdout);
     return;
   }
-  Object.defineProperty(process, name, {
+  Object.defineProperty(process, 'stdout', {
     configurable: true,
     enumerable: lazy.enumerable,
     get() {
       const stream = lazy.get!.call(process) as NodeJS.WriteStream;
-      Object.defineProperty(process, name, lazy);
+      Object.defineProperty(process, 'stdout', lazy);
       then(stream);
       return stream;
     },

@@ -1,14 +1,7 @@
 /** What a certificate file holds, read with Node's own X.509 parser. */
 import type { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-
-/**
- * node:crypto, loaded at the first parse: a run that finds every certificate
- * in the cache (a no-op renewal) never pays for loading it. The base path of
- * the require does not matter for a built-in module.
- */
-const crypto = (): typeof import('node:crypto') => createRequire('/')('node:crypto') as typeof import('node:crypto');
+import { nodeCrypto } from './node-crypto.js';
 
 export interface Inspection {
   path: string;
@@ -42,7 +35,7 @@ export function inspectFile(path: string, reader: CertificateReader = direct): I
 export function inspectPem(pem: Buffer | string, path: string): Inspection {
   let cert: X509Certificate;
   try {
-    cert = new (crypto().X509Certificate)(pem);
+    cert = new (nodeCrypto().X509Certificate)(pem);
   } catch (err) {
     throw new Error(`${path} is not a readable certificate: ${(err as Error).message}`);
   }

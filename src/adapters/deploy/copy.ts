@@ -13,7 +13,6 @@
  * planted there never redirects the write. A file whose content, owner, group
  * and mode already match is left alone (same inode, same mtime).
  */
-import { createRequire } from 'node:module';
 import { removeStaleTemporaries } from '../../lib/atomic-write.js';
 import {
   closeSync,
@@ -32,6 +31,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { basename, join } from 'node:path';
+import { nodeCrypto } from '../../leaves/node-crypto.js';
 import type { Certificate, DeployCopy } from '../../model/types.js';
 import { ConfigError, formatPath, type PathPart } from '../../lib/errors.js';
 import { AccountDb, type AccountFiles, type Ids, resolveIds } from './accounts.js';
@@ -220,7 +220,7 @@ function needsInstall(target: string, content: Buffer, ids: Ids, mode: number): 
 function stageFile(dir: string, file: DeployFile, content: Buffer, ids: Ids, mode: number): string {
   // 128 random bits: the name cannot be guessed in advance to plant something there. The pid lets a
   // later run tell a dead writer's leftover from a live one's file.
-  const tmp = join(dir, `.${file}.${process.pid}.${randomHex(16)}.tmp`);
+  const tmp = join(dir, `.${file}.${process.pid}.${nodeCrypto().randomBytes(16).toString('hex')}.tmp`);
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {
     try {
@@ -253,9 +253,4 @@ function syncDir(fd: number): void {
   } catch {
     // some file systems do not allow fsync on a directory; the rename is still atomic
   }
-}
-
-/** node:crypto's random bytes in hex, the module loaded only when a copy is written (not on a run that copies nothing). */
-function randomHex(bytes: number): string {
-  return (createRequire('/')('node:crypto') as typeof import('node:crypto')).randomBytes(bytes).toString('hex');
 }

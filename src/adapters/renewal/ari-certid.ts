@@ -3,7 +3,7 @@
  * the Authority Key Identifier) "." base64url(serial number's DER content
  * bytes), both without padding. Pure: the certificate's DER in, text out.
  */
-import { createRequire } from 'node:module';
+import { nodeCrypto } from '../../leaves/node-crypto.js';
 
 const OID_AKI = Buffer.from([0x55, 0x1d, 0x23]); // 2.5.29.35
 
@@ -69,7 +69,6 @@ export function certIdFromParts(keyIdentifier: Buffer, serial: Buffer): string {
 /** The ARI identifier of a PEM or DER certificate; throws when it has no AKI keyIdentifier. */
 export function certId(pemOrDer: Buffer | string): string {
   // node:crypto only when a certificate is asked about: most runs ask nothing (the last answer holds).
-  const { X509Certificate } = createRequire('/')('node:crypto') as typeof import('node:crypto');
-  const { keyIdentifier, serial } = certIdParts(new X509Certificate(pemOrDer).raw);
+  const { keyIdentifier, serial } = certIdParts(new (nodeCrypto().X509Certificate)(pemOrDer).raw);
   return certIdFromParts(keyIdentifier, serial);
 }

@@ -5,10 +5,10 @@
  * a short-lived self-signed placeholder, replaced atomically at deployment.
  */
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import type { Certificate, Config } from '../../model/types.js';
 import { lineageDir } from '../../leaves/certbot-layout.js';
+import { nodeCrypto } from '../../leaves/node-crypto.js';
 import { stablePaths } from '../../model/paths.js';
 import { RuntimeError } from '../../lib/errors.js';
 import { howItEnded, runProcess } from '../../lib/process.js';
@@ -98,8 +98,7 @@ export function switchToLineage(config: Config, cert: Certificate, live: string)
 function placeholderValid(dir: string, now: Date): boolean {
   try {
     // node:crypto only when a placeholder is checked: a run with nothing to bootstrap does not load it.
-    const { X509Certificate } = createRequire('/')('node:crypto') as typeof import('node:crypto');
-    const cert = new X509Certificate(readFileSync(join(dir, 'fullchain.pem')));
+    const cert = new (nodeCrypto().X509Certificate)(readFileSync(join(dir, 'fullchain.pem')));
     return existsSync(join(dir, 'privkey.pem')) && Date.parse(cert.validTo) > now.getTime() + 86_400_000;
   } catch {
     return false;

@@ -38,10 +38,15 @@ export function writeStdout(text: string): void {
     while (done < bytes.length) done += writeSync(1, bytes, done);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    if (code === 'EPIPE') readerGone();
     if (code !== 'EAGAIN') throw err;
     process.stdout.write(bytes.subarray(done));
   }
+}
+
+/** The reader of standard output went away (`gen-nginx x | head -1`): end quietly, with the exit code so far. */
+export function readerGone(): never {
+  process.exit(process.exitCode ?? 0);
 }
 
 /** process.stderr, created at its first write: what a progress display holds on to. */
